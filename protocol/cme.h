@@ -1,0 +1,29 @@
+/* cme.h - +CME ERROR codes the simulator returns (3GPP TS 27.007 §9.2 and
+ * the u-blox extensions); at_cme_text() gives their verbose (+CMEE=2) text. */
+#ifndef SARASIM_CME_H
+#define SARASIM_CME_H
+
+enum {
+    CME_PHONE_FAILURE = 0,
+    CME_NOT_ALLOWED = 3,
+    CME_NOT_SUPPORTED = 4,
+    CME_SIM_NOT_INSERTED = 10,
+    CME_SIM_PIN_REQUIRED = 11,
+    CME_SIM_PUK_REQUIRED = 12,
+    CME_SIM_FAILURE = 13,
+    CME_SIM_BUSY = 14,
+    CME_SIM_WRONG = 15,
+    CME_INCORRECT_PASSWORD = 16,
+    CME_MEMORY_FULL = 20,
+    CME_INVALID_INDEX = 21,
+    CME_NOT_FOUND = 22,
+    CME_MEMORY_FAILURE = 23,
+    CME_TEXT_TOO_LONG = 24,
+    CME_INVALID_CHARS = 25,
+    CME_NO_NETWORK = 30,
+    CME_NETWORK_TIMEOUT = 31,
+    CME_INCORRECT_PARAMS = 50,
+    CME_UNKNOWN = 100,
+};
+
+#endif

@@ -1,0 +1,59 @@
+/* cmd_table.c - one table mapping command names to handlers, built from the
+ * family tables and sorted once per modem for binary search. */
+#include "cmd.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const cmd_def *const families[] = {
+    cmd_general_defs, cmd_sim_defs, cmd_net_defs, cmd_power_defs, cmd_misc_defs,
+};
+
+static int def_cmp(const void *a, const void *b)
+{
+    const cmd_def *x = *(const cmd_def *const *)a;
+    const cmd_def *y = *(const cmd_def *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+int cmd_table_init(cmd_table *t)
+{
+    size_t n = 0;
+    for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++)
+        for (const cmd_def *d = families[f]; d->name; d++)
+            n++;
+    t->sorted = malloc(n * sizeof(*t->sorted));
+    if (!t->sorted)
+        return -ENOMEM;
+    t->count = 0;
+    for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++)
+        for (const cmd_def *d = families[f]; d->name; d++)
+            t->sorted[t->count++] = d;
+    qsort(t->sorted, t->count, sizeof(*t->sorted), def_cmp);
+    return 0;
+}
+
+void cmd_table_free(cmd_table *t)
+{
+    free(t->sorted);
+    t->sorted = NULL;
+    t->count = 0;
+}
+
+const cmd_def *cmd_table_find(const cmd_table *t, const char *name)
+{
+    size_t lo = 0, hi = t->count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(name, t->sorted[mid]->name);
+        if (c == 0)
+            return t->sorted[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}

@@ -1,0 +1,86 @@
+/* control.c - JSON control commands applied to a modem. */
+#include "control.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *reply_error(const char *fmt, const char *arg)
+{
+    char msg[256];
+    snprintf(msg, sizeof(msg), fmt, arg);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddBoolToObject(r, "ok", 0);
+    cJSON_AddStringToObject(r, "error", msg);
+    char *s = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+    return s;
+}
+
+static char *reply_ok(cJSON *extra_state)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddBoolToObject(r, "ok", 1);
+    if (extra_state)
+        cJSON_AddItemToObject(r, "state", extra_state);
+    char *s = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+    return s;
+}
+
+static char *do_signal(modem *m, const cJSON *req)
+{
+    const cJSON *lost = cJSON_GetObjectItemCaseSensitive(req, "lost");
+    const cJSON *rsrp = cJSON_GetObjectItemCaseSensitive(req, "rsrp");
+    if (lost && !cJSON_IsBool(lost))
+        return reply_error("signal: \"lost\" must be true or false%s", "");
+    if (rsrp && (!cJSON_IsNumber(rsrp) || rsrp->valuedouble < -140 || rsrp->valuedouble > -44))
+        return reply_error("signal: \"rsrp\" must be a number of dBm between -140 and -44%s", "");
+    if (!lost && !rsrp)
+        return reply_error("signal: expected \"rsrp\" or \"lost\"%s", "");
+    modem_set_signal(m, lost ? cJSON_IsTrue(lost) : 0, rsrp ? (int)rsrp->valuedouble : 0);
+    return reply_ok(NULL);
+}
+
+char *control_handle(modem *m, const char *line, size_t len, const control_hooks *hooks)
+{
+    cJSON *req = cJSON_ParseWithLength(line, len);
+    if (!cJSON_IsObject(req)) {
+        cJSON_Delete(req);
+        return reply_error("expected one JSON object per line%s", "");
+    }
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(req, "cmd");
+    char *reply;
+    if (!cJSON_IsString(cmd)) {
+        reply = reply_error("missing \"cmd\" (a string)%s", "");
+    } else if (!strcmp(cmd->valuestring, "power_cut")) {
+        modem_power_cut(m);
+        reply = reply_ok(NULL);
+    } else if (!strcmp(cmd->valuestring, "power_on")) {
+        modem_power_on(m);
+        reply = reply_ok(NULL);
+    } else if (!strcmp(cmd->valuestring, "reset")) {
+        modem_reset(m);
+        reply = reply_ok(NULL);
+    } else if (!strcmp(cmd->valuestring, "signal")) {
+        reply = do_signal(m, req);
+    } else if (!strcmp(cmd->valuestring, "state")) {
+        char *js = modem_state_json(m);
+        reply = reply_ok(cJSON_Parse(js));
+        free(js);
+    } else if (!strcmp(cmd->valuestring, "set_time_scale")) {
+        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(req, "scale");
+        if (!cJSON_IsNumber(sc) || sc->valuedouble <= 0)
+            reply = reply_error("set_time_scale: \"scale\" must be a number > 0%s", "");
+        else if (!hooks || !hooks->set_time_scale || hooks->set_time_scale(hooks->ctx, sc->valuedouble))
+            reply = reply_error("set_time_scale: not supported here%s", "");
+        else
+            reply = reply_ok(NULL);
+    } else {
+        reply = reply_error("unknown cmd \"%s\" (power_cut, power_on, reset, signal, state, set_time_scale)",
+                            cmd->valuestring);
+    }
+    cJSON_Delete(req);
+    return reply;
+}

@@ -1,0 +1,29 @@
+/* control.h - the control channel's commands, independent of the socket:
+ * one JSON object in, one JSON object out.  Used by the Unix-socket server of
+ * sarasim (sim/uv_control.c) and by the harness's world events.
+ *
+ *   {"cmd":"power_cut"}            power removed: nothing volatile survives
+ *   {"cmd":"power_on"}             power applied (after power_cut / +CPWROFF)
+ *   {"cmd":"reset"}                RESET_N pulse: abrupt reboot
+ *   {"cmd":"signal","rsrp":-110}   signal present at that RSRP (dBm)
+ *   {"cmd":"signal","lost":true}   coverage lost (false: restored)
+ *   {"cmd":"state"}                {"ok":true,"state":{...}}
+ *   {"cmd":"set_time_scale","scale":60}   (front end hook)
+ *
+ * Replies: {"ok":true,...} or {"ok":false,"error":"<what was wrong>"}.
+ */
+#ifndef SARASIM_CONTROL_H
+#define SARASIM_CONTROL_H
+
+#include "modem.h"
+
+typedef struct control_hooks {
+    /* Return 0 or a negative errno; NULL = not supported here. */
+    int (*set_time_scale)(void *ctx, double scale);
+    void *ctx;
+} control_hooks;
+
+/* Handle one request line; returns a malloc'd reply (one line, no newline). */
+char *control_handle(modem *m, const char *line, size_t len, const control_hooks *hooks);
+
+#endif

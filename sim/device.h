@@ -1,0 +1,45 @@
+/* device.h - what kind of module this is: the fidelity knobs that are fixed in
+ * hardware or set at the factory (model, product version, IMEI, SIM card,
+ * timing profile).  The firmware version is here as the factory image; the
+ * version actually installed lives in the state dir and changes with updates.
+ */
+#ifndef SARASIM_DEVICE_H
+#define SARASIM_DEVICE_H
+
+#include <stdint.h>
+
+#include "clock.h"
+
+typedef struct device_cfg {
+    char model[24];     /* "SARA-R510M8S" */
+    char product[8];    /* product version: "00B", "01B", "61B" */
+    char firmware[32];  /* "<modem>,<application>": "03.15,A00.01" */
+    char imei[16];
+    /* SIM card */
+    int sim_present;
+    char iccid[21];
+    char imsi[16];
+    char pin[9];        /* "" = PIN disabled */
+    char puk[9];
+    /* network */
+    char plmn[7];       /* MCC+MNC of the simulated network, "310410" */
+    char oper_name[24];
+    int rsrp_dbm;       /* signal at start */
+    int rsrq_db;
+    /* timing profile */
+    sim_ns boot_ns;     /* power-on until the AT interface answers */
+    sim_ns reg_ns;      /* +CFUN=1 until registered */
+    sim_ns reboot_ns;   /* +CFUN=16 until the AT interface answers again */
+    uint32_t fs_capacity; /* flash file system size in bytes */
+} device_cfg;
+
+void device_cfg_default(device_cfg *d);
+/* Checks the fields; on error writes a message naming the field into err
+ * and returns -1. */
+int device_cfg_validate(const device_cfg *d, char *err, unsigned long errlen);
+/* Luhn check digit for the first 14 digits of an IMEI (or any digit string). */
+char device_luhn_digit(const char *digits, int n);
+/* "03.15" from "03.15,A00.01" (modem part) into buf. */
+void device_fw_modem_part(const char *fw, char *buf, unsigned long size);
+
+#endif

@@ -1,0 +1,233 @@
+/* main.c - sarasim: a simulated SARA-R5 on a pseudo-terminal.
+ *
+ * Parses the command line (a public contract: see README "CLI reference"),
+ * builds the modem core, connects it to PTYs, the control socket and the
+ * trace file through libuv, powers the module on and serves until SIGINT or
+ * SIGTERM. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../protocol/dur.h"
+#include "trace.h"
+#include "uv_host.h"
+
+typedef struct options {
+    const char *pty;
+    const char *aux_pty;
+    const char *state_dir;
+    const char *trace;
+    const char *control;
+    double time_scale;
+    int pacing;
+    device_cfg dev;
+} options;
+
+typedef struct app {
+    options opt;
+    uv_loop_t loop;
+    clk clock;
+    uv_simclock simclock;
+    modem *m;
+    uv_pty pty[MODEM_PORTS];
+    int npty;
+    uv_control *control;
+    FILE *trace;
+    uv_signal_t sigint, sigterm;
+} app;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: sarasim [options]\n"
+            "  --pty PATH          symlink to the primary UART's PTY (default ./sara-r5.pty)\n"
+            "  --aux-pty PATH      also expose the auxiliary UART\n"
+            "  --state-dir DIR     the module's flash (default ./sarasim-state)\n"
+            "  --model NAME        SARA-R500S, SARA-R510S, SARA-R510M8S (default)\n"
+            "  --product VER       product version: 00B, 01B (default), 61B\n"
+            "  --firmware VER      factory firmware \"MM.mm,Axx.yy\" (default 03.15,A00.01)\n"
+            "  --imei N            15-digit IMEI with a valid check digit\n"
+            "  --time-scale X      every module timer runs X times faster (default 1)\n"
+            "  --boot-time DUR     power-on to AT ready, e.g. 5s, 500ms (default 5s)\n"
+            "  --pacing            bytes take their wire time at the UART rate\n"
+            "  --trace FILE        AT trace of both directions (format in README)\n"
+            "  --control PATH      Unix socket for JSON control commands\n"
+            "  --help, --version\n");
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    enum { O_PTY = 1, O_AUX, O_STATE, O_MODEL, O_PRODUCT, O_FW, O_IMEI, O_SCALE, O_BOOT, O_PACING,
+           O_TRACE, O_CONTROL, O_HELP, O_VERSION };
+    static const struct option longopts[] = {
+        { "pty", required_argument, NULL, O_PTY },
+        { "aux-pty", required_argument, NULL, O_AUX },
+        { "state-dir", required_argument, NULL, O_STATE },
+        { "model", required_argument, NULL, O_MODEL },
+        { "product", required_argument, NULL, O_PRODUCT },
+        { "firmware", required_argument, NULL, O_FW },
+        { "imei", required_argument, NULL, O_IMEI },
+        { "time-scale", required_argument, NULL, O_SCALE },
+        { "boot-time", required_argument, NULL, O_BOOT },
+        { "pacing", no_argument, NULL, O_PACING },
+        { "trace", required_argument, NULL, O_TRACE },
+        { "control", required_argument, NULL, O_CONTROL },
+        { "help", no_argument, NULL, O_HELP },
+        { "version", no_argument, NULL, O_VERSION },
+        { NULL, 0, NULL, 0 },
+    };
+    o->pty = "./sara-r5.pty";
+    o->state_dir = "./sarasim-state";
+    o->time_scale = 1.0;
+    device_cfg_default(&o->dev);
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_PTY: o->pty = optarg; break;
+        case O_AUX: o->aux_pty = optarg; break;
+        case O_STATE: o->state_dir = optarg; break;
+        case O_MODEL: snprintf(o->dev.model, sizeof(o->dev.model), "%s", optarg); break;
+        case O_PRODUCT: snprintf(o->dev.product, sizeof(o->dev.product), "%s", optarg); break;
+        case O_FW: snprintf(o->dev.firmware, sizeof(o->dev.firmware), "%s", optarg); break;
+        case O_IMEI: snprintf(o->dev.imei, sizeof(o->dev.imei), "%s", optarg); break;
+        case O_SCALE:
+            o->time_scale = strtod(optarg, &end);
+            if (*end || !(o->time_scale > 0)) {
+                fprintf(stderr, "sarasim: --time-scale: expected a number > 0, got \"%s\"\n", optarg);
+                return -1;
+            }
+            break;
+        case O_BOOT:
+            if (dur_parse(optarg, &o->dev.boot_ns)) {
+                fprintf(stderr, "sarasim: --boot-time: expected a duration like 5s or 500ms, got \"%s\"\n",
+                        optarg);
+                return -1;
+            }
+            o->dev.reboot_ns = o->dev.boot_ns;
+            break;
+        case O_PACING: o->pacing = 1; break;
+        case O_TRACE: o->trace = optarg; break;
+        case O_CONTROL: o->control = optarg; break;
+        case O_HELP: usage(stdout); exit(0);
+        case O_VERSION: printf("sarasim %s\n", SARASIM_VERSION); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "sarasim: unexpected argument \"%s\"\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+static void on_to_host(void *ctx, int port, const uint8_t *p, size_t n)
+{
+    app *a = ctx;
+    if (port < a->npty)
+        uv_pty_send(&a->pty[port], p, n);
+}
+
+static void on_trace(void *ctx, const trace_event *ev)
+{
+    app *a = ctx;
+    if (!a->trace)
+        return;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    bytebuf line;
+    bytebuf_init(&line);
+    trace_format(&line, ev, &wall);
+    fwrite(line.data, 1, line.len, a->trace);
+    fflush(a->trace);
+    bytebuf_free(&line);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    uv_stop(s->loop);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    app a;
+    memset(&a, 0, sizeof(a));
+    if (parse_args(argc, argv, &a.opt))
+        return 2;
+    char err[256] = "";
+    if (a.opt.trace && !(a.trace = fopen(a.opt.trace, "a"))) {
+        fprintf(stderr, "sarasim: --trace %s: %s\n", a.opt.trace, strerror(errno));
+        return 1;
+    }
+    uv_loop_init(&a.loop);
+    clk_init(&a.clock, 0);
+    uv_simclock_init(&a.simclock, &a.loop, &a.clock, a.opt.time_scale);
+    modem_config cfg = { .dev = a.opt.dev,
+                         .state_dir = a.opt.state_dir,
+                         .aux_uart = a.opt.aux_pty != NULL,
+                         .pacing = a.opt.pacing,
+                         .net_time_base = (int64_t)time(NULL) };
+    modem_io io = { on_to_host, on_trace, &a };
+    int rc = modem_create(&a.m, &a.clock, &cfg, &io, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "sarasim: %s\n", err[0] ? err : strerror(-rc));
+        return 1;
+    }
+    const char *links[MODEM_PORTS] = { a.opt.pty, a.opt.aux_pty };
+    a.npty = a.opt.aux_pty ? 2 : 1;
+    for (int i = 0; i < a.npty; i++) {
+        if ((rc = uv_pty_open(&a.pty[i], &a.loop, &a.simclock, a.m, i, links[i], err, sizeof(err)))) {
+            fprintf(stderr, "sarasim: %s\n", err);
+            return 1;
+        }
+    }
+    if (a.opt.control &&
+        (rc = uv_control_open(&a.control, &a.loop, &a.simclock, a.m, a.opt.control, err, sizeof(err)))) {
+        fprintf(stderr, "sarasim: %s\n", err);
+        return 1;
+    }
+    uv_signal_init(&a.loop, &a.sigint);
+    uv_signal_init(&a.loop, &a.sigterm);
+    uv_signal_start(&a.sigint, on_signal, SIGINT);
+    uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+
+    printf("sarasim: %s-%s on %s (link %s)", a.opt.dev.model, a.opt.dev.product, a.pty[0].slave_path,
+           a.opt.pty);
+    if (a.npty > 1)
+        printf(", aux %s (link %s)", a.pty[1].slave_path, a.opt.aux_pty);
+    printf("\n");
+    fflush(stdout);
+
+    modem_power_on(a.m);
+    uv_simclock_rearm(&a.simclock);
+    uv_run(&a.loop, UV_RUN_DEFAULT);
+
+    /* Everything the module keeps is already on disk (NVM is written when a
+     * command returns OK); shut down cleanly. */
+    for (int i = 0; i < a.npty; i++)
+        uv_pty_close(&a.pty[i]);
+    uv_control_close(a.control);
+    uv_simclock_close(&a.simclock);
+    uv_walk(&a.loop, close_walk, NULL);
+    uv_run(&a.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&a.loop);
+    for (int i = 0; i < a.npty; i++)
+        uv_pty_release_fds(&a.pty[i]);
+    modem_destroy(a.m);
+    clk_free(&a.clock);
+    if (a.trace)
+        fclose(a.trace);
+    return 0;
+}

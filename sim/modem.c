@@ -1,0 +1,659 @@
+/* modem.c - the module's power/boot state machine, its AT ports and the one
+ * URC emitter.
+ *
+ *   OFF --power_on--> BOOTING --boot time--> READY
+ *    ^                   ^                     |
+ *    |                   +-- +CFUN=15/16, reset+
+ *    +---- +CPWROFF, power_cut ----------------+
+ *
+ * While not READY the module answers nothing.  Each UART port runs its own
+ * AT parser; a command line executes command by command through the table
+ * in sim/cmd_table.c, its response is assembled in port->out and sent in one
+ * write, URCs wait in port->urcq until the line's final result is out.
+ */
+#include "modem_int.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fs/atomic.h"
+
+#define FIRMWARE_FILE "firmware.json"
+
+static void port_pump(modem *m, modem_port *p);
+static void boot_timer_cb(clk_timer *t);
+static void defer_timer_cb(clk_timer *t);
+
+static const char *const power_names[] = { "OFF", "BOOTING", "READY" };
+
+const char *modem_power_name(modem_power p) { return power_names[p]; }
+modem_power modem_get_power(const modem *m) { return m->power; }
+
+/* ---------------- tracing ---------------- */
+
+static void trace(modem *m, trace_kind kind, int port, const void *p, size_t n)
+{
+    if (!m->io.trace)
+        return;
+    trace_event ev = { clk_now(m->clk), kind, port, p, n };
+    m->io.trace(m->io.ctx, &ev);
+}
+
+void modem_trace_event(modem *m, const char *fmt, ...)
+{
+    if (!m->io.trace)
+        return;
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    trace(m, TRACE_EVENT, -1, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* ---------------- UART glue ---------------- */
+
+static void uart_to_host(void *ctx, int port, const uint8_t *p, size_t n)
+{
+    modem *m = ctx;
+    trace(m, TRACE_TX, port, p, n);
+    if (m->io.to_host)
+        m->io.to_host(m->io.ctx, port, p, n);
+}
+
+static void uart_to_module(void *ctx, int port, const uint8_t *p, size_t n)
+{
+    modem *m = ctx;
+    modem_port *mp = &m->port[port];
+    if (m->power != MODEM_READY)
+        return; /* a module that is off or booting hears nothing */
+    bytebuf_append(&mp->inbuf, p, n);
+    port_pump(m, mp);
+}
+
+void modem_port_send(modem *m, int port, const void *p, size_t n)
+{
+    uart_module_write(&m->port[port].uart, p, n);
+}
+
+static void send_greeting(modem *m, modem_port *p)
+{
+    if (!p->greeting_due || !uart_ready(&p->uart))
+        return;
+    p->greeting_due = 0;
+    bytebuf b;
+    bytebuf_init(&b);
+    at_fmt f = modem_fmt(m);
+    const char *text = nvm_get_str(&m->nvm, SET_CSGT_TEXT);
+    at_fmt_urc(&b, &f, text, strlen(text));
+    modem_port_send(m, p->index, b.data, b.len);
+    bytebuf_free(&b);
+}
+
+static void uart_locked(void *ctx, int port, uint32_t rate)
+{
+    modem *m = ctx;
+    modem_trace_event(m, "port%d autobaud locked at %u", port, (unsigned)rate);
+    send_greeting(m, &m->port[port]);
+}
+
+/* ---------------- formatting & URCs ---------------- */
+
+at_fmt modem_fmt(const modem *m)
+{
+    at_fmt f = { (int)nvm_get(&m->nvm, SET_VERBOSE), (int)nvm_get(&m->nvm, SET_QUIET),
+                 (int)nvm_get(&m->nvm, SET_CMEE) };
+    return f;
+}
+
+static int port_can_talk(const modem *m, const modem_port *p)
+{
+    return p->wired && m->power == MODEM_READY && uart_ready(&p->uart);
+}
+
+void modem_urc(modem *m, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
+    at_fmt f = modem_fmt(m);
+    for (int i = 0; i < MODEM_PORTS; i++) {
+        modem_port *p = &m->port[i];
+        if (!port_can_talk(m, p))
+            continue;
+        if (p->busy || p->sink.feed) {
+            at_fmt_urc(&p->urcq, &f, text, len);
+        } else {
+            bytebuf b;
+            bytebuf_init(&b);
+            at_fmt_urc(&b, &f, text, len);
+            modem_port_send(m, i, b.data, b.len);
+            bytebuf_free(&b);
+        }
+    }
+}
+
+/* ---------------- command execution ---------------- */
+
+static void port_flush_out(modem *m, modem_port *p)
+{
+    if (!p->out.len)
+        return;
+    modem_port_send(m, p->index, p->out.data, p->out.len);
+    bytebuf_clear(&p->out);
+}
+
+/* Keep the parser's view of E, S3, S5 and autobauding in step with settings. */
+static void port_sync_settings(modem *m, modem_port *p)
+{
+    p->rx.echo = (int)nvm_get(&m->nvm, SET_ECHO);
+    p->rx.s3 = (uint8_t)nvm_get(&m->nvm, SET_S3);
+    p->rx.s5 = (uint8_t)nvm_get(&m->nvm, SET_S5);
+    p->rx.strict_prefix = p->uart.autobaud;
+}
+
+static void do_after_line(modem *m)
+{
+    after_line a = m->after;
+    m->after = AFTER_NONE;
+    switch (a) {
+    case AFTER_REBOOT: modem_reboot(m, m->dev.reboot_ns); break;
+    case AFTER_POWER_OFF: modem_power_off(m); break;
+    default: break;
+    }
+}
+
+static void finish_line(modem *m, modem_port *p, int result)
+{
+    at_fmt f = modem_fmt(m);
+    at_fmt_final(&p->out, &f, result);
+    port_flush_out(m, p);
+    p->busy = 0;
+    if (p->urcq.len && !p->sink.feed) {
+        modem_port_send(m, p->index, p->urcq.data, p->urcq.len);
+        bytebuf_clear(&p->urcq);
+    }
+    if (m->nvm.dirty && nvm_commit(&m->nvm))
+        modem_trace_event(m, "nvm commit failed: %s", strerror(-m->nvm.last_error));
+    if (p->pending_result) { /* +IPR: the new rate applies once OK is out */
+        uart_set_module_rate(&p->uart, (uint32_t)(p->pending_result - 1));
+        p->pending_result = 0;
+        port_sync_settings(m, p);
+    }
+    do_after_line(m);
+}
+
+static void run_line(modem *m, modem_port *p)
+{
+    while (p->next_cmd < p->line.ncmds) {
+        const at_cmd *c = &p->line.cmds[p->next_cmd];
+        const cmd_def *d = cmd_table_find(&m->cmds, c->name);
+        int r;
+        if (!d || ((d->flags & CMD_ALONE) && p->line.ncmds > 1)) {
+            r = AT_ERROR;
+        } else {
+            cmd_ctx x = { m, p->index, c, &p->out, modem_fmt(m), 0 };
+            r = d->fn(&x);
+        }
+        if (r == AT_PENDING) {
+            port_flush_out(m, p);
+            return;
+        }
+        p->next_cmd++;
+        if (r == AT_SILENT) {
+            p->next_cmd = p->line.ncmds;
+            finish_line(m, p, AT_SILENT);
+            return;
+        }
+        if (r != AT_OK) {
+            finish_line(m, p, r);
+            return;
+        }
+        if (m->power != MODEM_READY)
+            return;
+    }
+    finish_line(m, p, AT_OK);
+}
+
+static void start_line(modem *m, modem_port *p, const char *body, size_t len, int overflow)
+{
+    p->busy = 1;
+    p->next_cmd = 0;
+    if (overflow || at_line_parse(&p->line, body, len)) {
+        p->line.ncmds = 0;
+        finish_line(m, p, AT_ERROR);
+        return;
+    }
+    run_line(m, p);
+}
+
+static void port_pump(modem *m, modem_port *p)
+{
+    if (m->pumping)
+        return; /* the outer pump picks up whatever changed */
+    m->pumping = 1;
+    while (p->inbuf.len && m->power == MODEM_READY && (p->sink.feed || !p->busy)) {
+        if (p->sink.feed) {
+            size_t used = p->sink.feed(m, p->index, p->inbuf.data, p->inbuf.len, p->sink.arg);
+            bytebuf_consume(&p->inbuf, used);
+            if (used == 0)
+                break;
+            continue;
+        }
+        port_sync_settings(m, p);
+        at_rx_event ev;
+        size_t used = at_rx_feed(&p->rx, p->inbuf.data, p->inbuf.len, &p->out, &ev);
+        bytebuf_consume(&p->inbuf, used);
+        if (ev == AT_RX_MORE) {
+            port_flush_out(m, p);
+            break;
+        }
+        if (ev == AT_RX_LINE && !p->rx.overflow) {
+            memcpy(p->last_body, p->rx.body, p->rx.len + 1);
+            p->last_len = p->rx.len;
+        }
+        if (ev == AT_RX_REPEAT)
+            start_line(m, p, p->last_body, p->last_len, 0);
+        else
+            start_line(m, p, p->rx.body, p->rx.len, p->rx.overflow);
+    }
+    m->pumping = 0;
+}
+
+void modem_cmd_finish(modem *m, int port, int result)
+{
+    modem_port *p = &m->port[port];
+    if (!p->busy)
+        return;
+    clk_timer_stop(m->clk, &p->defer_timer);
+    p->defer_fn = NULL;
+    p->next_cmd++;
+    if (result == AT_OK && m->power == MODEM_READY)
+        run_line(m, p);
+    else
+        finish_line(m, p, result);
+    if (!m->pumping)
+        port_pump(m, p);
+}
+
+void modem_set_sink(modem *m, int port, data_sink sink)
+{
+    m->port[port].sink = sink;
+    if (!sink.feed)
+        at_rx_reset(&m->port[port].rx);
+}
+
+int cmd_defer(cmd_ctx *x, sim_ns delay, cmd_fn fn)
+{
+    modem_port *p = &x->m->port[x->port];
+    p->defer_fn = fn;
+    clk_timer_start(x->m->clk, &p->defer_timer, delay);
+    return AT_PENDING;
+}
+
+static void defer_timer_cb(clk_timer *t)
+{
+    modem_port *p = t->data;
+    modem *m = p->m;
+    cmd_fn fn = p->defer_fn;
+    if (!fn || !p->busy)
+        return;
+    p->defer_fn = NULL;
+    cmd_ctx x = { m, p->index, &p->line.cmds[p->next_cmd], &p->out, modem_fmt(m), 0 };
+    int r = fn(&x);
+    if (r == AT_PENDING) {
+        port_flush_out(m, p);
+        return;
+    }
+    modem_cmd_finish(m, p->index, r);
+}
+
+/* ---------------- handler helpers ---------------- */
+
+void cmd_info(cmd_ctx *x, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    at_fmt_info(x->out, &x->fmt, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
+                x->lines++ == 0);
+}
+
+void cmd_info_bytes(cmd_ctx *x, const void *p, size_t n)
+{
+    at_fmt_info(x->out, &x->fmt, p, n, x->lines++ == 0);
+}
+
+void cmd_raw(cmd_ctx *x, const void *p, size_t n)
+{
+    bytebuf_append(x->out, p, n);
+}
+
+/* ---------------- power state machine ---------------- */
+
+static void port_clear(modem *m, modem_port *p)
+{
+    clk_timer_stop(m->clk, &p->defer_timer);
+    p->defer_fn = NULL;
+    p->busy = 0;
+    p->next_cmd = 0;
+    p->line.ncmds = 0;
+    p->pending_result = 0;
+    p->sink = (data_sink){ NULL, NULL };
+    p->greeting_due = 0;
+    bytebuf_clear(&p->inbuf);
+    bytebuf_clear(&p->out);
+    bytebuf_clear(&p->urcq);
+    at_rx_reset(&p->rx);
+    uart_reset(&p->uart);
+}
+
+/* Everything volatile stops: timers, queued bytes, half-received lines. */
+static void stop_everything(modem *m)
+{
+    clk_timer_stop(m->clk, &m->boot_timer);
+    net_stop(m);
+    for (int i = 0; i < MODEM_PORTS; i++)
+        port_clear(m, &m->port[i]);
+    m->after = AFTER_NONE;
+}
+
+static void set_power(modem *m, modem_power p)
+{
+    if (m->power == p)
+        return;
+    modem_trace_event(m, "power %s -> %s", power_names[m->power], power_names[p]);
+    m->power = p;
+}
+
+static void enter_booting(modem *m, sim_ns boot_time)
+{
+    stop_everything(m);
+    set_power(m, MODEM_BOOTING);
+    clk_timer_start(m->clk, &m->boot_timer, boot_time);
+}
+
+void modem_power_on(modem *m)
+{
+    if (m->power != MODEM_OFF)
+        return;
+    enter_booting(m, m->dev.boot_ns);
+}
+
+void modem_power_off(modem *m)
+{
+    stop_everything(m);
+    set_power(m, MODEM_OFF);
+}
+
+void modem_power_cut(modem *m) { modem_power_off(m); }
+
+void modem_reset(modem *m)
+{
+    if (m->power == MODEM_OFF)
+        return;
+    enter_booting(m, m->dev.boot_ns);
+}
+
+void modem_reboot(modem *m, sim_ns delay) { enter_booting(m, delay); }
+
+static int load_firmware(modem *m)
+{
+    snprintf(m->firmware, sizeof(m->firmware), "%s", m->dev.firmware);
+    if (!m->state_dir)
+        return 0;
+    char *text;
+    size_t len;
+    int rc = atomic_read_file(m->state_dir, FIRMWARE_FILE, &text, &len);
+    if (rc == -ENOENT) {
+        char buf[128];
+        int n = snprintf(buf, sizeof(buf), "{\n\t\"installed\":\t\"%s\"\n}\n", m->firmware);
+        return atomic_write_file(m->state_dir, FIRMWARE_FILE, buf, (size_t)n);
+    }
+    if (rc)
+        return rc;
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    free(text);
+    const cJSON *inst = cJSON_GetObjectItemCaseSensitive(root, "installed");
+    if (cJSON_IsString(inst))
+        snprintf(m->firmware, sizeof(m->firmware), "%s", inst->valuestring);
+    cJSON_Delete(root);
+    return 0;
+}
+
+static void boot_sim_card(modem *m)
+{
+    int keep = m->sim_keep_next_boot && m->sim == SIMC_READY;
+    m->sim_keep_next_boot = 0;
+    if (keep)
+        return;
+    if (!m->dev.sim_present)
+        m->sim = SIMC_ABSENT;
+    else if (m->puk_tries <= 0)
+        m->sim = SIMC_PUK;
+    else
+        m->sim = m->dev.pin[0] ? SIMC_PIN : SIMC_READY;
+}
+
+int modem_sim_ready(const modem *m) { return m->sim == SIMC_READY; }
+
+static void boot_timer_cb(clk_timer *t)
+{
+    modem *m = t->data;
+    if (nvm_boot(&m->nvm))
+        modem_trace_event(m, "nvm image unreadable: factory values");
+    load_firmware(m);
+    m->boots++;
+    m->ready_at = clk_now(m->clk);
+    m->clock_offset = 0;
+    m->ucged_mode = 2;
+    boot_sim_card(m);
+    set_power(m, MODEM_READY);
+    long ipr = nvm_get(&m->nvm, SET_IPR);
+    for (int i = 0; i < MODEM_PORTS; i++) {
+        modem_port *p = &m->port[i];
+        if (!p->wired)
+            continue;
+        uart_set_module_rate(&p->uart, (uint32_t)ipr);
+        port_sync_settings(m, p);
+        p->greeting_due = nvm_get(&m->nvm, SET_CSGT_MODE) == 1;
+        send_greeting(m, p);
+    }
+    net_boot(m);
+}
+
+/* ---------------- lifecycle ---------------- */
+
+static void port_init(modem *m, modem_port *p, int index, int wired)
+{
+    memset(p, 0, sizeof(*p));
+    p->index = index;
+    p->wired = wired;
+    p->m = m;
+    uart_init(&p->uart, index, m->clk, m, uart_to_host, uart_to_module);
+    p->uart.on_lock = uart_locked;
+    at_rx_init(&p->rx);
+    bytebuf_init(&p->inbuf);
+    bytebuf_init(&p->out);
+    bytebuf_init(&p->urcq);
+    clk_timer_init(&p->defer_timer, defer_timer_cb, p);
+}
+
+int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *io, char *err,
+                 size_t errlen)
+{
+    char dummy[8];
+    if (!err) {
+        err = dummy;
+        errlen = sizeof(dummy);
+    }
+    if (device_cfg_validate(&cfg->dev, err, errlen))
+        return -EINVAL;
+    modem *m = calloc(1, sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    m->clk = c;
+    m->cfg = *cfg;
+    m->dev = cfg->dev;
+    m->io = *io;
+    m->power = MODEM_OFF;
+    m->net_time_base = cfg->net_time_base;
+    m->pin_tries = 3;
+    m->puk_tries = 10;
+    memset(m->fplmn, 0xFF, sizeof(m->fplmn)); /* an empty EF-FPLMN */
+    int rc = 0;
+    if (cfg->state_dir) {
+        m->state_dir = strdup(cfg->state_dir);
+        rc = m->state_dir ? atomic_mkdirs(cfg->state_dir) : -ENOMEM;
+        if (!rc)
+            atomic_clean_tmp(cfg->state_dir);
+        if (rc)
+            snprintf(err, errlen, "state dir %s: %s", cfg->state_dir, strerror(-rc));
+    }
+    if (!rc)
+        rc = nvm_init(&m->nvm, m->state_dir);
+    if (!rc)
+        rc = cmd_table_init(&m->cmds);
+    if (rc) {
+        free(m->state_dir);
+        nvm_free(&m->nvm);
+        free(m);
+        return rc;
+    }
+    clk_timer_init(&m->boot_timer, boot_timer_cb, m);
+    net_init(&m->net, m);
+    m->net.rsrp_dbm = m->dev.rsrp_dbm;
+    m->net.rsrq_db = m->dev.rsrq_db;
+    for (int i = 0; i < MODEM_PORTS; i++) {
+        port_init(m, &m->port[i], i, i == 0 || cfg->aux_uart);
+        uart_set_pacing(&m->port[i].uart, cfg->pacing);
+    }
+    snprintf(m->firmware, sizeof(m->firmware), "%s", m->dev.firmware);
+    *out = m;
+    return 0;
+}
+
+void modem_destroy(modem *m)
+{
+    if (!m)
+        return;
+    stop_everything(m);
+    for (int i = 0; i < MODEM_PORTS; i++) {
+        modem_port *p = &m->port[i];
+        uart_free(&p->uart);
+        bytebuf_free(&p->inbuf);
+        bytebuf_free(&p->out);
+        bytebuf_free(&p->urcq);
+    }
+    cmd_table_free(&m->cmds);
+    nvm_free(&m->nvm);
+    free(m->state_dir);
+    free(m);
+}
+
+void modem_host_write(modem *m, int port, const uint8_t *p, size_t n)
+{
+    if (port < 0 || port >= MODEM_PORTS || !m->port[port].wired)
+        return;
+    trace(m, TRACE_RX, port, p, n);
+    uart_host_write(&m->port[port].uart, p, n);
+}
+
+void modem_set_host_rate(modem *m, int port, uint32_t rate)
+{
+    if (port >= 0 && port < MODEM_PORTS)
+        uart_set_host_rate(&m->port[port].uart, rate);
+}
+
+void modem_set_pacing(modem *m, int on)
+{
+    for (int i = 0; i < MODEM_PORTS; i++)
+        uart_set_pacing(&m->port[i].uart, on);
+}
+
+void modem_set_signal(modem *m, int lost, int rsrp_dbm) { net_set_signal(m, lost, rsrp_dbm); }
+
+int64_t modem_wall_seconds(const modem *m)
+{
+    return m->net_time_base + (int64_t)(clk_now(m->clk) / SIM_NS_PER_S) + m->clock_offset;
+}
+
+/* ---------------- introspection ---------------- */
+
+int modem_setting(const modem *m, const char *key, char *buf, size_t size)
+{
+    nvm_id id;
+    if (nvm_lookup(key, &id))
+        return -ENOENT;
+    if (nvm_type_of(id) == NVM_INT)
+        snprintf(buf, size, "%ld", nvm_get(&m->nvm, id));
+    else
+        snprintf(buf, size, "%s", nvm_get_str(&m->nvm, id));
+    return 0;
+}
+
+static void add_settings(cJSON *obj, const modem *m)
+{
+    char key[64];
+    for (int i = 0; i < SET__COUNT; i++) {
+        nvm_key((nvm_id)i, key, sizeof(key));
+        if (nvm_type_of((nvm_id)i) == NVM_INT)
+            cJSON_AddNumberToObject(obj, key, (double)nvm_get(&m->nvm, (nvm_id)i));
+        else
+            cJSON_AddStringToObject(obj, key, nvm_get_str(&m->nvm, (nvm_id)i));
+    }
+}
+
+char *modem_state_json(const modem *m)
+{
+    static const char *const sim_names[] = { "absent", "pin", "puk", "ready" };
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "power", power_names[m->power]);
+    cJSON_AddNumberToObject(root, "sim_time_s", (double)clk_now(m->clk) / 1e9);
+    cJSON_AddStringToObject(root, "model", m->dev.model);
+    cJSON_AddStringToObject(root, "product", m->dev.product);
+    cJSON_AddStringToObject(root, "firmware", m->firmware);
+    cJSON_AddStringToObject(root, "imei", m->dev.imei);
+    cJSON_AddNumberToObject(root, "boots", (double)m->boots);
+    cJSON_AddStringToObject(root, "sim", sim_names[m->sim]);
+    cJSON *nj = cJSON_AddObjectToObject(root, "network");
+    cJSON_AddNumberToObject(nj, "cfun", m->net.cfun);
+    cJSON_AddNumberToObject(nj, "stat", m->net.stat);
+    cJSON_AddBoolToObject(nj, "signal_lost", m->net.lost);
+    cJSON_AddNumberToObject(nj, "rsrp", m->net.rsrp_dbm);
+    cJSON_AddBoolToObject(nj, "attached", m->net.attached);
+    cJSON *ports = cJSON_AddArrayToObject(root, "uarts");
+    for (int i = 0; i < MODEM_PORTS; i++) {
+        const modem_port *p = &m->port[i];
+        if (!p->wired)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "port", i);
+        cJSON_AddBoolToObject(o, "autobaud", p->uart.autobaud);
+        cJSON_AddBoolToObject(o, "locked", p->uart.locked);
+        cJSON_AddNumberToObject(o, "rate", uart_effective_rate(&p->uart));
+        cJSON_AddNumberToObject(o, "host_rate", p->uart.host_rate);
+        cJSON_AddBoolToObject(o, "pacing", p->uart.pacing);
+        cJSON_AddStringToObject(o, "mode", p->sink.feed ? "data" : p->busy ? "busy" : "command");
+        cJSON_AddItemToArray(ports, o);
+    }
+    add_settings(cJSON_AddObjectToObject(root, "settings"), m);
+    char *s = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return s;
+}

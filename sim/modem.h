@@ -1,0 +1,80 @@
+/* modem.h - libsarasim's public face: one simulated SARA-R5.
+ *
+ * A modem is a state machine driven by three inputs -- bytes from the host
+ * (modem_host_write), its clock's timers (clk_advance on the clk it was given)
+ * and world events (power, signal) -- and it produces bytes for the host
+ * through io.to_host.  It does no I/O of its own except the state directory
+ * (flash image); front ends (the PTY + libuv program, the harness) connect it
+ * to the world.
+ */
+#ifndef SARASIM_MODEM_H
+#define SARASIM_MODEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "device.h"
+
+typedef struct modem modem;
+
+#define MODEM_PORTS 2 /* 0 = primary UART, 1 = auxiliary UART */
+
+typedef enum {
+    MODEM_OFF = 0,
+    MODEM_BOOTING,
+    MODEM_READY,
+} modem_power;
+
+typedef enum { TRACE_RX, TRACE_TX, TRACE_EVENT } trace_kind;
+
+typedef struct trace_event {
+    sim_ns t;
+    trace_kind kind;
+    int port;
+    const uint8_t *data;
+    size_t len;
+} trace_event;
+
+typedef struct modem_io {
+    /* Bytes the host receives on `port` (after the wire model). */
+    void (*to_host)(void *ctx, int port, const uint8_t *p, size_t n);
+    /* Optional: every byte crossing the UARTs and every state change. */
+    void (*trace)(void *ctx, const trace_event *ev);
+    void *ctx;
+} modem_io;
+
+typedef struct modem_config {
+    device_cfg dev;
+    const char *state_dir; /* NULL: nothing persists (tests, fuzzing) */
+    int aux_uart;          /* the auxiliary UART is wired */
+    int pacing;            /* bytes take their wire time */
+    int64_t net_time_base; /* network time (Unix seconds) at simulated t=0 */
+} modem_config;
+
+/* Creates a powered-off modem.  On failure returns -errno and, when err is
+ * given, a message naming the cause. */
+int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *io, char *err,
+                 size_t errlen);
+void modem_destroy(modem *m);
+
+/* World events. */
+void modem_power_on(modem *m);
+void modem_power_cut(modem *m);
+void modem_reset(modem *m); /* RESET_N: an abrupt reboot */
+void modem_set_signal(modem *m, int lost, int rsrp_dbm);
+
+/* The host side of a UART. */
+void modem_host_write(modem *m, int port, const uint8_t *p, size_t n);
+void modem_set_host_rate(modem *m, int port, uint32_t rate);
+void modem_set_pacing(modem *m, int on);
+
+modem_power modem_get_power(const modem *m);
+const char *modem_power_name(modem_power p);
+/* The modem's state as a JSON text (malloc'd), for the control channel and
+ * scenario assertions. */
+char *modem_state_json(const modem *m);
+/* Read an NVM / profile / running setting by its key ("+UMNOPROF", "E"). */
+int modem_setting(const modem *m, const char *key, char *buf, size_t size);
+
+#endif

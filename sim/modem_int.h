@@ -1,0 +1,105 @@
+/* modem_int.h - the modem's insides, shared by sim/modem.c, sim/net.c and the
+ * command families sim/cmd_*.c.  Nothing outside sim/ includes this. */
+#ifndef SARASIM_MODEM_INT_H
+#define SARASIM_MODEM_INT_H
+
+#include "../protocol/at.h"
+#include "../protocol/bytebuf.h"
+#include "cmd.h"
+#include "modem.h"
+#include "net.h"
+#include "nvm.h"
+#include "uart.h"
+
+/* What the modem does once the current command line has been answered. */
+typedef enum {
+    AFTER_NONE = 0,
+    AFTER_REBOOT,    /* +CFUN=15/16, ATZ-style resets */
+    AFTER_POWER_OFF, /* +CPWROFF */
+} after_line;
+
+/* A raw-data consumer that takes the port over from the AT parser
+ * (+UDWNFILE data, Xmodem).  feed returns how many bytes it took. */
+typedef struct data_sink {
+    size_t (*feed)(modem *m, int port, const uint8_t *p, size_t n, void *arg);
+    void *arg;
+} data_sink;
+
+typedef struct modem_port {
+    int index;
+    int wired;
+    uart uart;
+    at_rx rx;
+    at_line line;
+    size_t next_cmd;     /* next command of `line` to execute */
+    int busy;            /* a command line is executing */
+    int pending_result;  /* the deferred command's handler */
+    cmd_fn defer_fn;
+    clk_timer defer_timer;
+    bytebuf inbuf;       /* received bytes not yet consumed */
+    bytebuf out;         /* response of the line being executed */
+    bytebuf urcq;        /* URCs held back while a line executes */
+    char last_body[AT_BODY_MAX + 1]; /* for A/ */
+    size_t last_len;
+    data_sink sink;
+    int greeting_due;    /* send +CSGT text once the port can talk */
+    modem *m;
+} modem_port;
+
+typedef enum { SIMC_ABSENT, SIMC_PIN, SIMC_PUK, SIMC_READY } simcard_state;
+
+/* A u-blox packet-switched data profile (+UPSD), volatile. */
+#define UPSD_PROFILES 6
+typedef struct upsd_profile {
+    int proto;      /* param 0: 0 IPv4, 1 IPv6, 2/3 IPv4v6 */
+    int cid;        /* param 100 */
+    char apn[64];   /* param 1 */
+    char dns[2][40];/* params 4, 5 */
+} upsd_profile;
+
+struct modem {
+    clk *clk;
+    modem_config cfg;
+    device_cfg dev;
+    char *state_dir;
+    modem_io io;
+    modem_power power;
+    after_line after;
+    nvm nvm;
+    net net;
+    simcard_state sim;
+    int pin_tries, puk_tries;
+    int sim_keep_next_boot; /* +CFUN=15: reboot without SIM reset */
+    uint8_t fplmn[12];      /* EF-FPLMN of the simulated card */
+    char firmware[32];    /* installed firmware "03.15,A00.01" */
+    modem_port port[MODEM_PORTS];
+    clk_timer boot_timer;
+    uint64_t boots;
+    sim_ns ready_at;
+    int pumping;
+    cmd_table cmds;
+    int64_t clock_offset; /* +CCLK set by the host, seconds */
+    int ucged_mode;
+    upsd_profile upsd[UPSD_PROFILES];
+    int64_t net_time_base;
+};
+
+/* Formatting rules currently in force (ATV, ATQ, +CMEE). */
+at_fmt modem_fmt(const modem *m);
+/* Queue a URC on every port that can talk; held back while a port is busy. */
+void modem_urc(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Finish the deferred command on `port` with `result` and go on with the line. */
+void modem_cmd_finish(modem *m, int port, int result);
+/* Hand the port's input to a raw-data consumer (NULL feed: back to AT). */
+void modem_set_sink(modem *m, int port, data_sink sink);
+/* Bytes straight to the host (prompts, Xmodem control bytes). */
+void modem_port_send(modem *m, int port, const void *p, size_t n);
+void modem_trace_event(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reboot now (volatile state lost, NVM kept) after `delay` of silence. */
+void modem_reboot(modem *m, sim_ns delay);
+void modem_power_off(modem *m);
+/* Seconds since the Unix epoch of the module's clock (+CCLK). */
+int64_t modem_wall_seconds(const modem *m);
+int modem_sim_ready(const modem *m);
+
+#endif

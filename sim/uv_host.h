@@ -1,0 +1,65 @@
+/* uv_host.h - sarasim's libuv front end: the only code that connects the
+ * modem core to the real world (wall clock, PTYs, control socket, signals). */
+#ifndef SARASIM_UV_HOST_H
+#define SARASIM_UV_HOST_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "../protocol/bytebuf.h"
+#include "clock.h"
+#include "modem.h"
+
+/* ---- real clock: simulated time = wall time x scale ---- */
+typedef struct uv_simclock {
+    uv_loop_t *loop;
+    clk *clk;
+    uv_timer_t timer;
+    double scale;
+    uint64_t wall_base; /* uv_hrtime() at the anchor */
+    sim_ns sim_base;
+} uv_simclock;
+
+int uv_simclock_init(uv_simclock *c, uv_loop_t *loop, clk *k, double scale);
+/* Bring simulated time up to now (firing due timers) and re-arm. */
+void uv_simclock_sync(uv_simclock *c);
+/* Re-arm after the modem may have started or stopped timers. */
+void uv_simclock_rearm(uv_simclock *c);
+void uv_simclock_set_scale(uv_simclock *c, double scale);
+void uv_simclock_close(uv_simclock *c);
+
+/* ---- a UART as a pseudo-terminal ---- */
+typedef struct uv_pty {
+    uv_loop_t *loop;
+    uv_simclock *clock;
+    modem *m;
+    int port;
+    int master;
+    int slave_keep;     /* our own slave fd: hosts may close and reopen */
+    int inotify;        /* open/close of the slave by hosts, -1 if unavailable */
+    int host_opens;     /* slave opens by hosts not yet closed */
+    char slave_path[64];
+    char *link;
+    uv_poll_t poll;
+    uv_poll_t ipoll;
+    int poll_events;
+    bytebuf outq;       /* bytes for the host not yet written */
+} uv_pty;
+
+/* Create the PTY and the symlink at link (replacing a stale link, refusing
+ * anything that is not a link).  Returns 0 or -errno with err set. */
+int uv_pty_open(uv_pty *p, uv_loop_t *loop, uv_simclock *clock, modem *m, int port, const char *link,
+                char *err, size_t errlen);
+/* Bytes from the module for the host. */
+void uv_pty_send(uv_pty *p, const uint8_t *data, size_t n);
+void uv_pty_close(uv_pty *p);
+/* Close the descriptors once the loop has released the poll handles. */
+void uv_pty_release_fds(uv_pty *p);
+
+/* ---- control socket ---- */
+typedef struct uv_control uv_control;
+int uv_control_open(uv_control **out, uv_loop_t *loop, uv_simclock *clock, modem *m, const char *path,
+                    char *err, size_t errlen);
+void uv_control_close(uv_control *c);
+
+#endif

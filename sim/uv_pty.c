@@ -1,0 +1,250 @@
+/* uv_pty.c - a module UART exposed as a pseudo-terminal.
+ *
+ * The host opens the slave (directly or through the --pty symlink).  We keep
+ * a slave fd of our own so that reads on the master never fail with EIO when
+ * a host closes the port: the PTY outlives any number of host sessions.
+ * Host opens and closes are watched with inotify: while no host has the port
+ * open, the module's output is dropped as it would be on a real wire with
+ * nobody listening, and whatever was queued when the last host closed is
+ * flushed, so the next host does not read stale bytes.
+ * The host's line speed is read from the master's termios (shared with the
+ * slave) before each chunk, so the wire model sees the host's baud rate.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "uv_host.h"
+
+#define OUTQ_CAP (4u << 20) /* beyond this a host that never reads loses bytes */
+
+static const struct { speed_t code; uint32_t rate; } speeds[] = {
+    { B1200, 1200 },       { B2400, 2400 },       { B4800, 4800 },       { B9600, 9600 },
+    { B19200, 19200 },     { B38400, 38400 },     { B57600, 57600 },     { B115200, 115200 },
+    { B230400, 230400 },   { B460800, 460800 },   { B921600, 921600 },   { B1000000, 1000000 },
+    { B1500000, 1500000 }, { B2000000, 2000000 }, { B3000000, 3000000 }, { B4000000, 4000000 },
+};
+
+static uint32_t host_rate(const uv_pty *p)
+{
+    struct termios t;
+    if (tcgetattr(p->master, &t))
+        return 0;
+    speed_t s = cfgetospeed(&t);
+    for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
+        if (speeds[i].code == s)
+            return speeds[i].rate;
+    return 0;
+}
+
+static void poll_cb(uv_poll_t *h, int status, int events);
+
+static void set_poll(uv_pty *p, int events)
+{
+    if (events == p->poll_events)
+        return;
+    p->poll_events = events;
+    uv_poll_start(&p->poll, events, poll_cb);
+}
+
+static void flush_outq(uv_pty *p)
+{
+    while (p->outq.len) {
+        ssize_t w = write(p->master, p->outq.data, p->outq.len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            break; /* EAGAIN: wait for POLLOUT */
+        }
+        bytebuf_consume(&p->outq, (size_t)w);
+    }
+}
+
+static void drain_inotify(uv_pty *p)
+{
+    if (p->inotify < 0)
+        return;
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    for (;;) {
+        ssize_t n = read(p->inotify, buf, sizeof(buf));
+        if (n <= 0)
+            return;
+        for (char *q = buf; q < buf + n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)q;
+            if (ev->mask & IN_OPEN)
+                p->host_opens++;
+            if (ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)) {
+                if (p->host_opens > 0 && --p->host_opens == 0) {
+                    /* Nobody listens any more: what is queued is lost. */
+                    tcflush(p->slave_keep, TCIFLUSH);
+                    bytebuf_clear(&p->outq);
+                }
+            }
+            q += sizeof(*ev) + ev->len;
+        }
+    }
+}
+
+static int host_present(uv_pty *p)
+{
+    drain_inotify(p);
+    return p->inotify < 0 || p->host_opens > 0;
+}
+
+void uv_pty_send(uv_pty *p, const uint8_t *data, size_t n)
+{
+    if (!host_present(p))
+        return;
+    if (p->outq.len + n > OUTQ_CAP)
+        bytebuf_consume(&p->outq, p->outq.len + n - OUTQ_CAP);
+    bytebuf_append(&p->outq, data, n);
+    flush_outq(p);
+    set_poll(p, p->outq.len ? UV_READABLE | UV_WRITABLE : UV_READABLE);
+}
+
+static void poll_cb(uv_poll_t *h, int status, int events)
+{
+    uv_pty *p = h->data;
+    if (status < 0)
+        return;
+    if (events & UV_READABLE) {
+        uint8_t buf[65536];
+        for (;;) {
+            ssize_t n = read(p->master, buf, sizeof(buf));
+            if (n <= 0)
+                break;
+            modem_set_host_rate(p->m, p->port, host_rate(p));
+            uv_simclock_sync(p->clock);
+            modem_host_write(p->m, p->port, buf, (size_t)n);
+            uv_simclock_rearm(p->clock);
+            if ((size_t)n < sizeof(buf))
+                break;
+        }
+    }
+    if (events & UV_WRITABLE) {
+        flush_outq(p);
+        set_poll(p, p->outq.len ? UV_READABLE | UV_WRITABLE : UV_READABLE);
+    }
+}
+
+static void inotify_cb(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    drain_inotify(h->data);
+}
+
+static int make_link(const char *link, const char *target, char *err, size_t errlen)
+{
+    struct stat st;
+    if (lstat(link, &st) == 0) {
+        if (!S_ISLNK(st.st_mode)) {
+            snprintf(err, errlen, "%s exists and is not a symlink: refusing to overwrite it", link);
+            return -EEXIST;
+        }
+        if (unlink(link)) {
+            snprintf(err, errlen, "cannot replace stale link %s: %s", link, strerror(errno));
+            return -errno;
+        }
+    }
+    if (symlink(target, link)) {
+        int e = errno;
+        snprintf(err, errlen, "cannot create link %s: %s", link, strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
+int uv_pty_open(uv_pty *p, uv_loop_t *loop, uv_simclock *clock, modem *m, int port, const char *link,
+                char *err, size_t errlen)
+{
+    memset(p, 0, sizeof(*p));
+    p->loop = loop;
+    p->clock = clock;
+    p->m = m;
+    p->port = port;
+    p->slave_keep = p->inotify = -1;
+    bytebuf_init(&p->outq);
+    p->master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (p->master < 0 || grantpt(p->master) || unlockpt(p->master) ||
+        ptsname_r(p->master, p->slave_path, sizeof(p->slave_path))) {
+        int e = errno;
+        snprintf(err, errlen, "cannot create a pseudo-terminal: %s", strerror(e));
+        return -e;
+    }
+    p->slave_keep = open(p->slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (p->slave_keep < 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot open %s: %s", p->slave_path, strerror(e));
+        return -e;
+    }
+    /* Raw 8N1 at 115200 until the host says otherwise. */
+    struct termios t;
+    tcgetattr(p->slave_keep, &t);
+    cfmakeraw(&t);
+    cfsetspeed(&t, B115200);
+    tcsetattr(p->slave_keep, TCSANOW, &t);
+    p->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (p->inotify >= 0 && inotify_add_watch(p->inotify, p->slave_path, IN_OPEN | IN_CLOSE) < 0) {
+        close(p->inotify);
+        p->inotify = -1;
+    }
+    if (link) {
+        int rc = make_link(link, p->slave_path, err, errlen);
+        if (rc)
+            return rc;
+        p->link = strdup(link);
+    }
+    uv_poll_init(loop, &p->poll, p->master);
+    p->poll.data = p;
+    p->poll_events = UV_READABLE;
+    uv_poll_start(&p->poll, UV_READABLE, poll_cb);
+    if (p->inotify >= 0) {
+        uv_poll_init(loop, &p->ipoll, p->inotify);
+        p->ipoll.data = p;
+        uv_poll_start(&p->ipoll, UV_READABLE, inotify_cb);
+    }
+    return 0;
+}
+
+void uv_pty_close(uv_pty *p)
+{
+    if (p->master >= 0 && uv_is_active((uv_handle_t *)&p->poll)) {
+        uv_poll_stop(&p->poll);
+        uv_close((uv_handle_t *)&p->poll, NULL);
+    }
+    if (p->inotify >= 0) {
+        uv_poll_stop(&p->ipoll);
+        uv_close((uv_handle_t *)&p->ipoll, NULL);
+    }
+    if (p->link) {
+        /* Remove the link only if it still points at our device. */
+        char target[128];
+        ssize_t n = readlink(p->link, target, sizeof(target) - 1);
+        if (n > 0) {
+            target[n] = 0;
+            if (strcmp(target, p->slave_path) == 0)
+                unlink(p->link);
+        }
+        free(p->link);
+        p->link = NULL;
+    }
+    bytebuf_free(&p->outq);
+}
+
+void uv_pty_release_fds(uv_pty *p)
+{
+    if (p->inotify >= 0)
+        close(p->inotify);
+    if (p->slave_keep >= 0)
+        close(p->slave_keep);
+    if (p->master >= 0)
+        close(p->master);
+    p->inotify = p->slave_keep = p->master = -1;
+}

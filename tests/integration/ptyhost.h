@@ -1,0 +1,57 @@
+/* ptyhost.h - helpers for integration tests that treat a real sarasim
+ * process the way a host application does: spawn it, open its PTY with a
+ * chosen baud rate, send bytes, read what comes back, talk to its control
+ * socket.  Reads wait on poll() with a deadline that only bounds a failing
+ * test; a passing test never waits for wall time to elapse. */
+#ifndef SARASIM_PTYHOST_H
+#define SARASIM_PTYHOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "protocol/bytebuf.h"
+
+typedef struct simproc {
+    pid_t pid;
+    char dir[256];      /* private temp dir: pty link, state, control socket */
+    char link[320];
+    char state[320];
+    char ctl[320];
+    char startline[512];
+    int fd;             /* host side of the primary UART, -1 when closed */
+    bytebuf rx;         /* received, not yet consumed */
+} simproc;
+
+/* Start sarasim in a fresh temp dir (extra args appended, NULL-terminated).
+ * Returns 0 or -1. */
+int simproc_start(simproc *s, const char *const *extra);
+/* Start again on the same state dir (after simproc_kill). */
+int simproc_restart(simproc *s, const char *const *extra);
+/* Send a signal and reap; returns the exit status (or 128+signal). */
+int simproc_kill(simproc *s, int sig);
+/* Kill if running and remove the temp dir. */
+void simproc_cleanup(simproc *s);
+
+int host_open(simproc *s, unsigned baud);
+void host_close(simproc *s);
+int host_set_baud(simproc *s, unsigned baud);
+int host_send(simproc *s, const char *text);
+int host_send_bytes(simproc *s, const void *p, size_t n);
+/* Read until `want` has arrived; everything up to and including it is
+ * consumed.  Returns 0 when found, -1 on timeout (rx keeps what came). */
+int host_expect(simproc *s, const char *want, int timeout_ms);
+/* Read until a final result code ends the received bytes ("\r\nOK\r\n",
+ * "\r\nERROR\r\n", "+CME ERROR: ...\r\n"); the whole response is returned
+ * (malloc'd) and consumed.  NULL on timeout. */
+char *host_response(simproc *s, int timeout_ms);
+/* Send a line and return its response (see host_response). */
+char *host_cmd(simproc *s, const char *line, int timeout_ms);
+/* Send "AT\r" until "OK" comes back (the boot poll hosts do). */
+int host_wait_ready(simproc *s, int timeout_ms);
+/* Drop whatever was received so far (after reading for quiet_ms). */
+void host_drain(simproc *s, int quiet_ms);
+/* One control command; reply (malloc'd) or NULL. */
+char *simproc_ctl(simproc *s, const char *json);
+
+#endif
