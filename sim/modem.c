@@ -595,6 +595,19 @@ int64_t modem_wall_seconds(const modem *m)
 
 /* ---------------- introspection ---------------- */
 
+const char *modem_firmware(const modem *m) { return m->firmware; }
+
+int modem_file_get(const modem *m, const char *tag, const char *name, uint8_t **data, size_t *len)
+{
+    /* The flash file system arrives with fs/fs.c. */
+    (void)m;
+    (void)tag;
+    (void)name;
+    *data = NULL;
+    *len = 0;
+    return -ENOENT;
+}
+
 int modem_setting(const modem *m, const char *key, char *buf, size_t size)
 {
     nvm_id id;

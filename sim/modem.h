@@ -76,5 +76,10 @@ const char *modem_power_name(modem_power p);
 char *modem_state_json(const modem *m);
 /* Read an NVM / profile / running setting by its key ("+UMNOPROF", "E"). */
 int modem_setting(const modem *m, const char *key, char *buf, size_t size);
+/* A file of the module's flash file system (tag "USER", "FOAT", ...):
+ * 0 with a malloc'd copy, -ENOENT when absent. */
+int modem_file_get(const modem *m, const char *tag, const char *name, uint8_t **data, size_t *len);
+/* The installed firmware version, "03.15,A00.01". */
+const char *modem_firmware(const modem *m);
 
 #endif
