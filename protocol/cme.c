@@ -46,6 +46,11 @@ static const cme_entry cme_table[] = {
     { 111, "PLMN not allowed" },
     { 112, "location area not allowed" },
     { 113, "roaming not allowed in this location area" },
+    /* u-blox extensions (AT manual appendix A.1, shared across families) */
+    { 1500, "Wrong GPIO identifier" },
+    { 1501, "Set GPIO default error" },
+    { 1502, "Select GPIO mode error" },
+    { 1650, "Command line too long" },
 };
 
 const char *at_cme_text(int code)

@@ -97,9 +97,9 @@ static int cmd_UGPIOC(cmd_ctx *x)
         return CMD_BAD_PARAM;
     int i = gpio_index(id);
     if (i < 0)
-        return AT_CME(1500); /* Wrong GPIO identifier */
+        return AT_CME(CME_WRONG_GPIO);
     if (!gpio_mode_ok(mode))
-        return AT_CME(1502); /* Select GPIO mode error */
+        return AT_CME(CME_GPIO_MODE);
     nvm_set(&x->m->nvm, SET_GPIO_MODE + (nvm_id)i, mode);
     return AT_OK;
 }

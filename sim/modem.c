@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "../fs/atomic.h"
+#include "../protocol/cme.h"
 
 #define FIRMWARE_FILE "firmware.json"
 
@@ -232,7 +233,7 @@ static void start_line(modem *m, modem_port *p, const char *body, size_t len, in
     p->next_cmd = 0;
     if (overflow || at_line_parse(&p->line, body, len)) {
         p->line.ncmds = 0;
-        finish_line(m, p, AT_ERROR);
+        finish_line(m, p, overflow ? AT_CME(CME_LINE_TOO_LONG) : AT_ERROR);
         return;
     }
     run_line(m, p);

@@ -217,6 +217,23 @@ int host_expect(simproc *s, const char *want, int timeout_ms)
     }
 }
 
+int host_expect_exact(simproc *s, const char *want, int timeout_ms)
+{
+    size_t wl = strlen(want);
+    long long deadline = now_ms() + timeout_ms;
+    while (s->rx.len < wl) {
+        long long left = deadline - now_ms();
+        if (left <= 0 || (s->rx.len && memcmp(s->rx.data, want, s->rx.len) != 0))
+            break;
+        read_some(s, (int)left);
+    }
+    if (s->rx.len >= wl && memcmp(s->rx.data, want, wl) == 0) {
+        bytebuf_consume(&s->rx, wl);
+        return 0;
+    }
+    return -1;
+}
+
 /* Length of the response if rx holds a complete one, else 0. */
 static size_t complete_response(const bytebuf *b)
 {

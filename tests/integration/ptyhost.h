@@ -41,6 +41,9 @@ int host_send_bytes(simproc *s, const void *p, size_t n);
 /* Read until `want` has arrived; everything up to and including it is
  * consumed.  Returns 0 when found, -1 on timeout (rx keeps what came). */
 int host_expect(simproc *s, const char *want, int timeout_ms);
+/* The next bytes received must be exactly `want` (0) or not (-1, with the
+ * bytes seen left in rx for the caller to print). */
+int host_expect_exact(simproc *s, const char *want, int timeout_ms);
 /* Read until a final result code ends the received bytes ("\r\nOK\r\n",
  * "\r\nERROR\r\n", "+CME ERROR: ...\r\n"); the whole response is returned
  * (malloc'd) and consumed.  NULL on timeout. */

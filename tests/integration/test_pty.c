@@ -1,0 +1,382 @@
+/* test_pty.c - sarasim as a host application sees it: a real process, its
+ * PTY opened like a UART, the bring-up sequences of ubxlib and SparkFun
+ * replayed byte for byte (fact sheet §3.1, §3.2), reboots, power cuts, port
+ * reopening, baud mismatch, the control socket and the trace file.
+ *
+ * Timeouts below only bound a failing test: every wait ends as soon as the
+ * expected bytes arrive.  Simulated time runs at --time-scale 1 while byte
+ * exactness matters (no registration URC can race the replay: registration
+ * takes 3 simulated seconds), and is sped up through the control socket when
+ * a test needs simulated time to pass. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ptyhost.h"
+#include "protocol/bytebuf.h"
+#include "sim/trace.h"
+
+#define T 3000 /* ms: failure bound for one exchange */
+
+static simproc S;
+static const char *const slow[] = { "--boot-time", "100ms", NULL };
+
+static void start(const char *const *extra)
+{
+    ck_assert_msg(simproc_start(&S, extra) == 0, "sarasim did not start: %s", S.startline);
+}
+
+static void stop(void) { simproc_cleanup(&S); }
+
+static const char *escaped(const bytebuf *b)
+{
+    static bytebuf e;
+    bytebuf_free(&e);
+    bytebuf_init(&e);
+    trace_escape(&e, b->data, b->len);
+    bytebuf_append(&e, "", 0);
+    return (const char *)e.data;
+}
+
+/* Send `line`, the reply must be exactly `want`. */
+static void xchg(const char *line, const char *want)
+{
+    ck_assert_int_eq(host_send(&S, line), 0);
+    int rc = host_expect_exact(&S, want, T);
+    if (rc) {
+        bytebuf w;
+        bytebuf_init(&w);
+        bytebuf_append_str(&w, want);
+        char wbuf[1024];
+        snprintf(wbuf, sizeof(wbuf), "%s", escaped(&w));
+        bytebuf_free(&w);
+        ck_abort_msg("after \"%s\": expected \"%s\", got \"%s\"", line, wbuf, escaped(&S.rx));
+    }
+}
+
+static void expect_exact(const char *want)
+{
+    if (host_expect_exact(&S, want, T))
+        ck_abort_msg("expected exactly \"%s\", got \"%s\"", want, escaped(&S.rx));
+}
+
+static void ctl_ok(const char *json)
+{
+    char *r = simproc_ctl(&S, json);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_msg(strstr(r, "\"ok\":true") != NULL, "%s -> %s", json, r);
+    free(r);
+}
+
+static void boot_and_open(unsigned baud)
+{
+    ck_assert_int_eq(host_open(&S, baud), 0);
+    ck_assert_msg(host_wait_ready(&S, 10000) == 0, "module never answered AT");
+}
+
+/* ---- start-up line and link ---- */
+
+START_TEST(start_line_names_device_and_link)
+{
+    start(slow);
+    ck_assert_msg(strstr(S.startline, "/dev/pts/") && strstr(S.startline, S.link), "%s", S.startline);
+    char target[128];
+    ssize_t n = readlink(S.link, target, sizeof(target) - 1);
+    ck_assert_int_gt(n, 0);
+    target[n] = 0;
+    ck_assert_msg(strstr(S.startline, target) != NULL, "link -> %s", target);
+    /* SIGTERM: exit 0 and the link is gone */
+    ck_assert_int_eq(simproc_kill(&S, SIGTERM), 0);
+    struct stat st;
+    ck_assert_int_eq(lstat(S.link, &st), -1);
+    stop();
+}
+END_TEST
+
+START_TEST(refuses_to_overwrite_a_regular_file_and_replaces_a_stale_link)
+{
+    start(slow);
+    simproc_kill(&S, SIGKILL); /* leaves a stale link behind */
+    struct stat st;
+    ck_assert_int_eq(lstat(S.link, &st), 0);
+    ck_assert_int_eq(simproc_restart(&S, slow), 0); /* stale link replaced */
+    simproc_kill(&S, SIGTERM);
+    FILE *f = fopen(S.link, "w");
+    fputs("precious", f);
+    fclose(f);
+    ck_assert_int_ne(simproc_restart(&S, slow), 0);
+    f = fopen(S.link, "r");
+    char buf[16] = "";
+    ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    ck_assert_str_eq(buf, "precious");
+    stop();
+}
+END_TEST
+
+/* ---- host library bring-up ---- */
+
+START_TEST(ubxlib_power_on_and_connect_byte_for_byte)
+{
+    start(slow);
+    ck_assert_int_eq(host_open(&S, 115200), 0);
+    /* §3.1 step 1: alive check -- the first AT also locks autobauding */
+    ck_assert_msg(host_wait_ready(&S, 10000) == 0, "no answer");
+    /* the factory profile has echo on */
+    xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
+    /* step 3: the mandatory list */
+    xchg("AT+CMEE=2\r", "\r\nOK\r\n");
+    xchg("AT+UDCONF=1,0\r", "\r\nOK\r\n");
+    xchg("ATI9\r", "\r\n03.15,A00.01\r\n\r\nOK\r\n");
+    xchg("AT&C1\r", "\r\nOK\r\n");
+    xchg("AT&D0\r", "\r\nOK\r\n");
+    xchg("AT+CGEREP=1\r", "\r\nOK\r\n");
+    /* steps 4-10 */
+    xchg("AT&K3\r", "\r\nOK\r\n");
+    xchg("AT+UPSV=1,1300\r", "\r\nOK\r\n");
+    xchg("AT+UPSMR=1\r", "\r\nOK\r\n");
+    xchg("AT+CPSMS?\r", "\r\n+CPSMS: 0,,,\"00111000\",\"00001010\"\r\n\r\nOK\r\n");
+    xchg("AT+UMNOPROF?\r", "\r\n+UMNOPROF: 90\r\n\r\nOK\r\n");
+    xchg("AT+UGPRF?\r", "\r\n+UGPRF: 0,0,\"\"\r\n\r\nOK\r\n");
+    xchg("AT+UGPRF=2\r", "\r\nOK\r\n");
+    xchg("AT+CEREG?\r", "\r\n+CEREG: 0,2\r\n\r\nOK\r\n");
+    xchg("AT+CFUN=4\r", "\r\nOK\r\n");
+    /* uCellNetConnect() */
+    xchg("AT+CREG=2\r", "\r\nOK\r\n");
+    xchg("AT+CGREG=2\r", "\r\nOK\r\n");
+    xchg("AT+CEREG=4\r", "\r\nOK\r\n");
+    xchg("AT+CIMI\r", "\r\n310410123456789\r\n\r\nOK\r\n");
+    xchg("AT+CGDCONT=1,\"IP\",\"\"\r", "\r\nOK\r\n");
+    xchg("AT+UAUTHREQ=1,0,\"\",\"\"\r", "\r\nOK\r\n");
+    xchg("AT+COPS?\r", "\r\n+COPS: 0\r\n\r\nOK\r\n");
+    xchg("AT+CFUN=1\r", "\r\nOK\r\n\r\n+CREG: 2\r\n\r\n+CGREG: 2\r\n\r\n+CEREG: 2\r\n");
+    /* let the 3 simulated seconds of registration pass quickly */
+    ctl_ok("{\"cmd\":\"set_time_scale\",\"scale\":200}");
+    expect_exact("\r\n+CREG: 1,\"E8FE\",\"01A2D001\",7\r\n"
+                 "\r\n+CGREG: 1,\"E8FE\",\"01A2D001\",7,\"01\"\r\n"
+                 "\r\n+CEREG: 1,\"E8FE\",\"01A2D001\",7\r\n"
+                 "\r\n+CGEV: ME PDN ACT 1\r\n");
+    ctl_ok("{\"cmd\":\"set_time_scale\",\"scale\":1}");
+    xchg("AT+CREG?\r", "\r\n+CREG: 2,1,\"E8FE\",\"01A2D001\",7\r\n\r\nOK\r\n");
+    xchg("AT+COPS=3,0\r", "\r\nOK\r\n");
+    xchg("AT+COPS?\r", "\r\n+COPS: 0,0,\"AT&T\",7\r\n\r\nOK\r\n");
+    xchg("AT+CGATT?\r", "\r\n+CGATT: 1\r\n\r\nOK\r\n");
+    xchg("AT+CGACT?\r", "\r\n+CGACT: 1,1\r\n\r\nOK\r\n");
+    xchg("AT+UPSD=0,0,0\r", "\r\nOK\r\n");
+    xchg("AT+UPSD=0,100,1\r", "\r\nOK\r\n");
+    xchg("AT+UPSDA=0,3\r", "\r\nOK\r\n");
+    expect_exact("\r\n+UUPSDA: 0,\"10.161.2.18\"\r\n");
+    stop();
+}
+END_TEST
+
+START_TEST(sparkfun_begin_at_9600_byte_for_byte)
+{
+    start(slow);
+    ck_assert_int_eq(host_open(&S, 9600), 0);
+    /* begin(): ATE0 until OK (the module is still booting at first) */
+    int ok = 0;
+    for (int i = 0; i < 50 && !ok; i++) {
+        host_send(&S, "ATE0\r\n");
+        ok = host_expect(&S, "\nOK\r\n", 200) == 0;
+    }
+    ck_assert_msg(ok, "ATE0 never answered");
+    host_drain(&S, 50);
+    xchg("AT+UGPIOC=16,2\r\n", "\r\nOK\r\n");
+    xchg("AT+UGPIOC=19,22\r\n", "\r\nOK\r\n");
+    xchg("AT+CMGF=1\r\n", "\r\nOK\r\n");
+    xchg("AT+CTZU=1\r\n", "\r\nOK\r\n");
+    for (int sock = 0; sock < 6; sock++) {
+        char line[32];
+        snprintf(line, sizeof(line), "AT+USOCL=%d,1\r\n", sock);
+        xchg(line, "\r\nERROR\r\n"); /* no socket open; SparkFun ignores it */
+    }
+    /* the identity helpers parse "\r\n%Ns\r\n" */
+    xchg("AT+CGMI\r\n", "\r\nu-blox\r\n\r\nOK\r\n");
+    xchg("AT+CGMM\r\n", "\r\nSARA-R510M8S\r\n\r\nOK\r\n");
+    xchg("AT+CGMR\r\n", "\r\n03.15\r\n\r\nOK\r\n");
+    xchg("AT+CGSN\r\n", "\r\n352835100012346\r\n\r\nOK\r\n");
+    xchg("AT+CCID\r\n", "\r\n+CCID: 89011703278123456789\r\n\r\nOK\r\n");
+    xchg("AT+IPR?\r\n", "\r\n+IPR: 9600\r\n\r\nOK\r\n");
+    stop();
+}
+END_TEST
+
+/* ---- reboots and power ---- */
+
+START_TEST(cfun16_keeps_nvm_and_loses_volatile)
+{
+    start(slow);
+    boot_and_open(115200);
+    xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
+    xchg("AT+CFUN=4\r", "\r\nOK\r\n");
+    xchg("AT+UMNOPROF=100\r", "\r\nOK\r\n");
+    xchg("AT+CGDCONT=1,\"IP\",\"iot.test\"\r", "\r\nOK\r\n");
+    xchg("AT+CMEE=2;+CEREG=2\r", "\r\nOK\r\n");
+    xchg("AT+CFUN=16\r", "\r\nOK\r\n");
+    ck_assert_msg(host_wait_ready(&S, 10000) == 0, "no answer after reboot");
+    xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
+    xchg("AT+UMNOPROF?\r", "\r\n+UMNOPROF: 100\r\n\r\nOK\r\n");
+    xchg("AT+CGDCONT?\r", "\r\n+CGDCONT: 1,\"IP\",\"iot.test\",\"0.0.0.0\",0,0,0,0,0,0,0,0,0,0\r\n\r\nOK\r\n");
+    xchg("AT+CEREG?\r", "\r\n+CEREG: 0,2\r\n\r\nOK\r\n");
+    xchg("AT+CFUN=99\r", "\r\nERROR\r\n"); /* +CMEE is back to 0 */
+    stop();
+}
+END_TEST
+
+START_TEST(power_cut_and_kill9_lose_nothing_stored)
+{
+    start(slow);
+    boot_and_open(115200);
+    xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
+    xchg("AT+CFUN=4;+UMNOPROF=31;+CSGT=1,\"hello\"\r", "\r\nOK\r\n");
+    host_send(&S, "AT+COPS=?\r"); /* a long command, cut in the middle */
+    ctl_ok("{\"cmd\":\"power_cut\"}");
+    host_send(&S, "AT\r");
+    ck_assert_int_eq(host_expect(&S, "OK", 300), -1); /* off: nothing answers */
+    ctl_ok("{\"cmd\":\"power_on\"}");
+    ck_assert_int_eq(host_wait_ready(&S, 10000), 0);
+    xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
+    xchg("AT+UMNOPROF?\r", "\r\n+UMNOPROF: 31\r\n\r\nOK\r\n");
+    /* kill -9 and a new process on the same state dir */
+    simproc_kill(&S, SIGKILL);
+    ck_assert_int_eq(simproc_restart(&S, slow), 0);
+    ck_assert_int_eq(host_open(&S, 115200), 0);
+    ck_assert_int_eq(host_wait_ready(&S, 10000), 0);
+    xchg("AT+CSGT?\r", "AT+CSGT?\r\r\n+CSGT: \"hello\",1\r\n\r\nOK\r\n");
+    xchg("AT+UMNOPROF?\r", "AT+UMNOPROF?\r\r\n+UMNOPROF: 31\r\n\r\nOK\r\n");
+    stop();
+}
+END_TEST
+
+START_TEST(host_can_close_and_reopen_the_port)
+{
+    start(slow);
+    boot_and_open(115200);
+    xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
+    xchg("AT+CEREG=1\r", "\r\nOK\r\n");
+    ctl_ok("{\"cmd\":\"set_time_scale\",\"scale\":200}");
+    expect_exact("\r\n+CEREG: 1\r\n");
+    host_close(&S);
+    /* output while nobody listens is lost, as on a wire: the +CEREG URC
+     * raised now must not greet the next host */
+    ctl_ok("{\"cmd\":\"signal\",\"lost\":true}");
+    ck_assert_int_eq(host_open(&S, 115200), 0);
+    xchg("AT\r", "\r\nOK\r\n");
+    host_close(&S);
+    ctl_ok("{\"cmd\":\"reset\"}");
+    ck_assert_int_eq(host_open(&S, 115200), 0);
+    ck_assert_int_eq(host_wait_ready(&S, 10000), 0);
+    xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
+    host_close(&S);
+    ck_assert_int_eq(host_open(&S, 115200), 0);
+    /* same module session: echo is still off, nothing stale is read */
+    xchg("AT\r", "\r\nOK\r\n");
+    char *st = simproc_ctl(&S, "{\"cmd\":\"state\"}");
+    ck_assert_ptr_nonnull(strstr(st, "\"boots\":2"));
+    free(st);
+    stop();
+}
+END_TEST
+
+START_TEST(host_at_the_wrong_baud_rate_gets_garbage)
+{
+    start(slow);
+    boot_and_open(115200); /* autobauding locked at 115200 */
+    xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
+    ck_assert_int_eq(host_set_baud(&S, 9600), 0);
+    host_send(&S, "AT\r");
+    ck_assert_int_eq(host_expect(&S, "OK", 300), -1);
+    ck_assert_int_eq(host_set_baud(&S, 115200), 0);
+    host_drain(&S, 50);
+    xchg("AT\r", "\r\nOK\r\n");
+    /* +IPR: OK at the old rate, then the new one */
+    xchg("AT+IPR=57600\r", "\r\nOK\r\n");
+    ck_assert_int_eq(host_set_baud(&S, 57600), 0);
+    xchg("AT\r", "\r\nOK\r\n");
+    stop();
+}
+END_TEST
+
+/* ---- control channel and trace ---- */
+
+START_TEST(control_commands_and_ctl_tool)
+{
+    start(slow);
+    boot_and_open(115200);
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "%s %s state > %s/state.out", SARASIM_CTL_BIN, S.ctl, S.dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "grep -q '\"power\":\"READY\"' %s/state.out", S.dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s %s signal lost=true > /dev/null", SARASIM_CTL_BIN, S.ctl);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s %s bogus > /dev/null", SARASIM_CTL_BIN, S.ctl);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 1);
+    char *r = simproc_ctl(&S, "{\"cmd\":\"signal\",\"rsrp\":12}");
+    ck_assert_ptr_nonnull(strstr(r, "\"ok\":false"));
+    free(r);
+    r = simproc_ctl(&S, "not json");
+    ck_assert_ptr_nonnull(strstr(r, "\"ok\":false"));
+    free(r);
+    struct stat st;
+    ck_assert_int_eq(stat(S.ctl, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    stop();
+}
+END_TEST
+
+START_TEST(trace_file_records_both_directions)
+{
+    char tracearg[400];
+    start(slow);
+    snprintf(tracearg, sizeof(tracearg), "%s/trace.log", S.dir);
+    simproc_kill(&S, SIGTERM);
+    const char *const args[] = { "--boot-time", "100ms", "--trace", tracearg, NULL };
+    ck_assert_int_eq(simproc_restart(&S, args), 0);
+    boot_and_open(115200);
+    xchg("AT+CGMI\r", "AT+CGMI\r\r\nu-blox\r\n\r\nOK\r\n");
+    ck_assert_int_eq(simproc_kill(&S, SIGTERM), 0);
+    char cmd[1600];
+    snprintf(cmd, sizeof(cmd),
+             "grep -Eq '^[0-9]+\\.[0-9]{6} [0-9T:.-]+Z RX 0 \"AT\\+CGMI\\\\r\"$' %s && "
+             "grep -Eq '^[0-9]+\\.[0-9]{6} [0-9T:.-]+Z TX 0 \"AT\\+CGMI\\\\r\\\\r\\\\nu-blox' %s && "
+             "grep -q 'EV - power BOOTING -> READY' %s",
+             tracearg, tracearg, tracearg);
+    ck_assert_int_eq(system(cmd), 0);
+    stop();
+}
+END_TEST
+
+static Suite *pty_suite(void)
+{
+    Suite *s = suite_create("pty");
+    TCase *t = tcase_create("pty");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, start_line_names_device_and_link);
+    tcase_add_test(t, refuses_to_overwrite_a_regular_file_and_replaces_a_stale_link);
+    tcase_add_test(t, ubxlib_power_on_and_connect_byte_for_byte);
+    tcase_add_test(t, sparkfun_begin_at_9600_byte_for_byte);
+    tcase_add_test(t, cfun16_keeps_nvm_and_loses_volatile);
+    tcase_add_test(t, power_cut_and_kill9_lose_nothing_stored);
+    tcase_add_test(t, host_can_close_and_reopen_the_port);
+    tcase_add_test(t, host_at_the_wrong_baud_rate_gets_garbage);
+    tcase_add_test(t, control_commands_and_ctl_tool);
+    tcase_add_test(t, trace_file_records_both_directions);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *r = srunner_create(pty_suite());
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? 1 : 0;
+}
