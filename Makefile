@@ -51,7 +51,8 @@ fuzz:
 	@for f in $(FUZZ_BUILD)/tests/fuzz_*; do \
 	  name=$$(basename $$f); mkdir -p fuzz-corpus/$$name; \
 	  echo "== $$name for $(FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 fuzz-corpus/$$name tests/fuzz/seeds/$$name 2>&1 | tail -15 || exit 1; \
+	  dict=tests/fuzz/$$name.dict; [ -f $$dict ] && dictarg=-dict=$$dict || dictarg=; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 $$dictarg fuzz-corpus/$$name tests/fuzz/seeds/$$name 2>&1 | tail -15 || exit 1; \
 	done
 
 clean:

@@ -453,11 +453,25 @@ static void boot_sim_card(modem *m)
 
 int modem_sim_ready(const modem *m) { return m->sim == SIMC_READY; }
 
+/* +UFACTORY only records a request; the restore happens while booting. */
+static void apply_factory_request(modem *m)
+{
+    if (nvm_get(&m->nvm, SET_UFACTORY_NVM) == 0)
+        return;
+    modem_trace_event(m, "nvm factory restore nvm_op=%ld", nvm_get(&m->nvm, SET_UFACTORY_NVM));
+    long fs_op = nvm_get(&m->nvm, SET_UFACTORY_FS);
+    nvm_factory_reset(&m->nvm);
+    nvm_set(&m->nvm, SET_UFACTORY_FS, fs_op); /* the file system's own request stays */
+    nvm_commit(&m->nvm);
+    nvm_boot(&m->nvm);
+}
+
 static void boot_timer_cb(clk_timer *t)
 {
     modem *m = t->data;
     if (nvm_boot(&m->nvm))
         modem_trace_event(m, "nvm image unreadable: factory values");
+    apply_factory_request(m);
     load_firmware(m);
     m->boots++;
     m->ready_at = clk_now(m->clk);

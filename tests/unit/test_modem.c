@@ -404,6 +404,27 @@ START_TEST(corrupt_nvm_image_falls_back_to_factory)
 }
 END_TEST
 
+START_TEST(ufactory_restores_nvm_at_next_boot)
+{
+    make_tmpdir();
+    memhost h;
+    mh_init(&h, tmpdir);
+    mh_echo_off(&h);
+    ck_assert_str_eq(mh_cmd(&h, "AT+CFUN=4;+UMNOPROF=100;&W\r"), "\r\nOK\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+UFACTORY=0,1\r"), "\r\nOK\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+UFACTORY?\r"), "\r\n+UFACTORY: 0,1\r\n\r\nOK\r\n");
+    /* nothing happens until the reboot */
+    ck_assert_str_eq(mh_cmd(&h, "AT+UMNOPROF?\r"), "\r\n+UMNOPROF: 100\r\n\r\nOK\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+CFUN=16\r"), "\r\nOK\r\n");
+    mh_advance(&h, SIM_S(5));
+    /* the stored profile is factory again: echo is on */
+    ck_assert_str_eq(mh_cmd(&h, "AT+UMNOPROF?\r"), "AT+UMNOPROF?\r\r\n+UMNOPROF: 90\r\n\r\nOK\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+UFACTORY?\r"), "AT+UFACTORY?\r\r\n+UFACTORY: 0,0\r\n\r\nOK\r\n");
+    mh_free(&h);
+    remove_tmpdir();
+}
+END_TEST
+
 START_TEST(cpwroff_answers_ok_then_silence)
 {
     memhost h;
@@ -585,6 +606,7 @@ static Suite *modem_suite(void)
     tcase_add_test(p, power_cut_mid_command_loses_nothing_stored);
     tcase_add_test(p, corrupt_nvm_image_falls_back_to_factory);
     tcase_add_test(p, cpwroff_answers_ok_then_silence);
+    tcase_add_test(p, ufactory_restores_nvm_at_next_boot);
     tcase_add_test(p, greeting_after_boot_with_fixed_rate);
     suite_add_tcase(s, p);
     TCase *r = tcase_create("uart");
