@@ -24,6 +24,12 @@ enum {
     CME_NETWORK_TIMEOUT = 31,
     CME_INCORRECT_PARAMS = 50,
     CME_UNKNOWN = 100,
+    /* u-blox file system codes (appendix A.1 of the u-blox AT manuals) */
+    CME_FFS_ERROR = 1600,
+    CME_FILE_NOT_FOUND = 1612,
+    CME_FFS_NO_SPACE = 1637,     /* verbose: "NOT ENOUGH FREE SPACE" */
+    CME_FFS_INVALID_NAME = 1638,
+    CME_FFS_TIMEOUT = 1649,      /* verbose: "FFS TIMEOUT" */
 };
 
 #endif
