@@ -100,7 +100,7 @@ static int download_store(fs_download *dl)
     modem *m = dl->m;
     int rc = fs_writer_commit(&dl->w);
     if (rc)
-        trace_bytes(m, "dropped", &dl->w, strerror(-rc));
+        trace_bytes(m, "dropped", &dl->w, "store_error"); /* values hold no spaces */
     else
         trace_bytes(m, "stored", &dl->w, NULL);
     return fs_result(rc == -ENOSPC || rc == -EINVAL ? -EIO : rc);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "memhost.h"
 
@@ -354,15 +355,30 @@ START_TEST(ufactory_fs_op_2_deletes_files_at_the_next_boot)
 }
 END_TEST
 
+/* Replace the fixture's modem by one on a fresh state dir (dir is a
+ * mkdtemp template). */
+static void setup_on_disk(char *dir, modem_config *cfg)
+{
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    teardown();
+    mh_default_cfg(cfg, dir);
+    mh_init_cfg(&h, cfg);
+    mh_echo_off(&h);
+    ck_assert_str_eq(mh_cmd(&h, "AT+CMEE=2\r"), OK);
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
 START_TEST(files_survive_a_restart_on_the_same_state_dir)
 {
     char dir[] = "/tmp/sarasim-cmdfs-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    teardown();
     modem_config cfg;
-    mh_default_cfg(&cfg, dir);
-    mh_init_cfg(&h, &cfg);
-    mh_echo_off(&h);
+    setup_on_disk(dir, &cfg);
     download("AT+UDWNFILE=\"persist\",4\r", "disk", 4);
     ck_assert_str_eq(mh_cmd(&h, "AT+UDWNFILE=\"partial\",4\r"), "\r\n>");
     send_bytes("pa", 2);
@@ -371,9 +387,26 @@ START_TEST(files_survive_a_restart_on_the_same_state_dir)
     mh_echo_off(&h);
     ck_assert_str_eq(mh_cmd(&h, "AT+ULSTFILE=0\r"), "\r\n+ULSTFILE: \"persist\"\r\n" OK);
     ck_assert_str_eq(mh_cmd(&h, "AT+URDFILE=\"persist\"\r"), "\r\n+URDFILE: \"persist\",4,\"disk\"" OK);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(a_flash_write_error_ends_the_download_with_ffs_error)
+{
+    char dir[] = "/tmp/sarasim-cmdfs-XXXXXX", path[64];
+    modem_config cfg;
+    setup_on_disk(dir, &cfg);
+    snprintf(path, sizeof(path), "%s/fs", dir);
+    ck_assert_int_eq(rmdir(path), 0); /* the flash area becomes unwritable */
+    FILE *fp = fopen(path, "w");
+    fclose(fp);
+    ck_assert_str_eq(mh_cmd(&h, "AT+UDWNFILE=\"w\",2\r"), "\r\n>");
+    send_bytes("ab", 2);
+    ck_assert_str_eq(mh_take(&h), "\r\n+CME ERROR: FFS error\r\n");
+    ck_assert(mh_event_seen(&h, "fs dropped name=w tag=USER bytes=2 reason=store_error"));
+    ck_assert(!file_exists("USER", "w"));
+    ck_assert_str_eq(mh_cmd(&h, "AT+ULSTFILE=1\r"), "\r\n+ULSTFILE: 1048576\r\n" OK);
+    remove_dir(dir);
 }
 END_TEST
 
@@ -547,6 +580,7 @@ static Suite *cmd_fs_suite(void)
     tcase_add_test(t, files_survive_cfun16);
     tcase_add_test(t, ufactory_fs_op_2_deletes_files_at_the_next_boot);
     tcase_add_test(t, files_survive_a_restart_on_the_same_state_dir);
+    tcase_add_test(t, a_flash_write_error_ends_the_download_with_ffs_error);
     suite_add_tcase(s, t);
     t = tcase_create("hosts");
     tcase_add_checked_fixture(t, setup, teardown);
