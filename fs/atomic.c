@@ -68,6 +68,17 @@ int atomic_write_file(const char *dir, const char *name, const void *data, size_
     return fsync_dir(dir);
 }
 
+int atomic_remove_file(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    int rc = join(path, sizeof(path), dir, name, "");
+    if (rc)
+        return rc;
+    if (unlink(path) && errno != ENOENT)
+        return -errno;
+    return fsync_dir(dir);
+}
+
 int atomic_read_file(const char *dir, const char *name, char **data, size_t *len)
 {
     char path[PATH_MAX];

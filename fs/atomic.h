@@ -8,6 +8,9 @@
 #include <stddef.h>
 
 int atomic_write_file(const char *dir, const char *name, const void *data, size_t len);
+/* Remove dir/name and fsync dir, so the removal survives a power cut.
+ * A name that is already gone is not an error. */
+int atomic_remove_file(const char *dir, const char *name);
 /* Read a whole file into a malloc'd NUL-terminated buffer.  -ENOENT if absent. */
 int atomic_read_file(const char *dir, const char *name, char **data, size_t *len);
 /* mkdir -p for a directory path (mode 0700). */

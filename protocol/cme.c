@@ -51,6 +51,16 @@ static const cme_entry cme_table[] = {
     { 1501, "Set GPIO default error" },
     { 1502, "Select GPIO mode error" },
     { 1650, "Command line too long" },
+    /* File system (u-blox appendix A.1).  The two texts a host sees from
+     * +UDWNFILE are the upper-case ones the manuals print for it; the table
+     * gives 1637 "FFS memory not available" and 1649 "FFS timeout", and has
+     * no number for NOT ENOUGH FREE SPACE, so each text is paired with the
+     * code of the same condition (docs/filesystem.md). */
+    { 1600, "FFS error" },
+    { 1612, "FILE NOT FOUND" },
+    { 1637, "NOT ENOUGH FREE SPACE" },
+    { 1638, "FFS invalid filename" },
+    { 1649, "FFS TIMEOUT" },
 };
 
 const char *at_cme_text(int code)

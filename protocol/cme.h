@@ -27,6 +27,12 @@ enum {
     CME_WRONG_GPIO = 1500,
     CME_GPIO_MODE = 1502,
     CME_LINE_TOO_LONG = 1650,
+    /* u-blox file system codes (appendix A.1 of the u-blox AT manuals) */
+    CME_FFS_ERROR = 1600,
+    CME_FILE_NOT_FOUND = 1612,
+    CME_FFS_NO_SPACE = 1637,     /* verbose: "NOT ENOUGH FREE SPACE" */
+    CME_FFS_INVALID_NAME = 1638,
+    CME_FFS_TIMEOUT = 1649,      /* verbose: "FFS TIMEOUT" */
 };
 
 #endif

@@ -48,7 +48,7 @@ void modem_trace_event(modem *m, const char *fmt, ...)
 {
     if (!m->io.trace)
         return;
-    char buf[256];
+    char buf[1024]; /* fs events carry names of up to 248 bytes, %-escaped */
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -239,6 +239,17 @@ static void start_line(modem *m, modem_port *p, const char *body, size_t len, in
     run_line(m, p);
 }
 
+/* The line just executed handed the port to a raw-data sink (+UDWNFILE).
+ * A host that ends lines with CR LF (SparkFun) sent the LF with the line,
+ * before the prompt: the parser would have swallowed it, and so does the
+ * sink's start.  An LF that arrives later is data. */
+static void sink_skip_line_lf(modem_port *p)
+{
+    if (p->rx.after_s3 && p->inbuf.len && p->inbuf.data[0] == '\n')
+        bytebuf_consume(&p->inbuf, 1);
+    p->rx.after_s3 = 0;
+}
+
 static void port_pump(modem *m, modem_port *p)
 {
     if (m->pumping)
@@ -268,6 +279,8 @@ static void port_pump(modem *m, modem_port *p)
             start_line(m, p, p->last_body, p->last_len, 0);
         else
             start_line(m, p, p->rx.body, p->rx.len, p->rx.overflow);
+        if (p->sink.feed)
+            sink_skip_line_lf(p);
     }
     m->pumping = 0;
 }
@@ -347,8 +360,9 @@ void cmd_raw(cmd_ctx *x, const void *p, size_t n)
 
 /* ---------------- power state machine ---------------- */
 
-static void port_clear(modem *m, modem_port *p)
+static void port_clear(modem *m, modem_port *p, const char *why)
 {
+    cmd_fs_port_drop(m, p->index, why);
     clk_timer_stop(m->clk, &p->defer_timer);
     p->defer_fn = NULL;
     p->busy = 0;
@@ -364,13 +378,14 @@ static void port_clear(modem *m, modem_port *p)
     uart_reset(&p->uart);
 }
 
-/* Everything volatile stops: timers, queued bytes, half-received lines. */
-static void stop_everything(modem *m)
+/* Everything volatile stops: timers, queued bytes, half-received lines,
+ * downloads not yet stored.  why names the cause in trace events. */
+static void stop_everything(modem *m, const char *why)
 {
     clk_timer_stop(m->clk, &m->boot_timer);
     net_stop(m);
     for (int i = 0; i < MODEM_PORTS; i++)
-        port_clear(m, &m->port[i]);
+        port_clear(m, &m->port[i], why);
     m->after = AFTER_NONE;
 }
 
@@ -384,7 +399,7 @@ static void set_power(modem *m, modem_power p)
 
 static void enter_booting(modem *m, sim_ns boot_time)
 {
-    stop_everything(m);
+    stop_everything(m, "reboot");
     set_power(m, MODEM_BOOTING);
     clk_timer_start(m->clk, &m->boot_timer, boot_time);
 }
@@ -398,7 +413,7 @@ void modem_power_on(modem *m)
 
 void modem_power_off(modem *m)
 {
-    stop_everything(m);
+    stop_everything(m, "power_off");
     set_power(m, MODEM_OFF);
 }
 
@@ -466,12 +481,35 @@ static void apply_factory_request(modem *m)
     nvm_boot(&m->nvm);
 }
 
+/* Read the flash file system, then apply a +UFACTORY fs_op ordered before
+ * this boot (2: delete every file; 1, "module specific", deletes nothing
+ * here) and clear the order, as the module does once it has run it. */
+static void boot_fs(modem *m)
+{
+    int rc = fs_load(&m->fs);
+    if (rc < 0)
+        modem_trace_event(m, "fs load failed: %s", strerror(-rc));
+    else if (rc > 0)
+        modem_trace_event(m, "fs load skipped=%d", rc);
+    long op = nvm_get(&m->nvm, SET_UFACTORY_FS);
+    if (!op)
+        return;
+    if (op == 2) {
+        rc = fs_apply_reboot(&m->fs, FS_ERASE_FOR_FACTORY);
+        modem_trace_event(m, "fs factory erased=%d", rc);
+    }
+    nvm_set(&m->nvm, SET_UFACTORY_FS, 0);
+    if (nvm_commit(&m->nvm))
+        modem_trace_event(m, "nvm commit failed: %s", strerror(-m->nvm.last_error));
+}
+
 static void boot_timer_cb(clk_timer *t)
 {
     modem *m = t->data;
     if (nvm_boot(&m->nvm))
         modem_trace_event(m, "nvm image unreadable: factory values");
     apply_factory_request(m);
+    boot_fs(m);
     load_firmware(m);
     m->boots++;
     m->ready_at = clk_now(m->clk);
@@ -507,6 +545,7 @@ static void port_init(modem *m, modem_port *p, int index, int wired)
     bytebuf_init(&p->out);
     bytebuf_init(&p->urcq);
     clk_timer_init(&p->defer_timer, defer_timer_cb, p);
+    cmd_fs_port_init(m, index);
 }
 
 int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *io, char *err,
@@ -542,11 +581,14 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
     }
     if (!rc)
         rc = nvm_init(&m->nvm, m->state_dir);
+    if (!rc && (rc = fs_init(&m->fs, m->state_dir, m->dev.fs_capacity)))
+        snprintf(err, errlen, "file system in %s: %s", cfg->state_dir, strerror(-rc));
     if (!rc)
         rc = cmd_table_init(&m->cmds);
     if (rc) {
         free(m->state_dir);
         nvm_free(&m->nvm);
+        fs_free(&m->fs);
         free(m);
         return rc;
     }
@@ -567,7 +609,7 @@ void modem_destroy(modem *m)
 {
     if (!m)
         return;
-    stop_everything(m);
+    stop_everything(m, "destroy");
     for (int i = 0; i < MODEM_PORTS; i++) {
         modem_port *p = &m->port[i];
         uart_free(&p->uart);
@@ -577,6 +619,7 @@ void modem_destroy(modem *m)
     }
     cmd_table_free(&m->cmds);
     nvm_free(&m->nvm);
+    fs_free(&m->fs);
     free(m->state_dir);
     free(m);
 }
@@ -614,13 +657,21 @@ const char *modem_firmware(const modem *m) { return m->firmware; }
 
 int modem_file_get(const modem *m, const char *tag, const char *name, uint8_t **data, size_t *len)
 {
-    /* The flash file system arrives with fs/fs.c. */
-    (void)m;
-    (void)tag;
-    (void)name;
+    fs_tag t;
     *data = NULL;
     *len = 0;
-    return -ENOENT;
+    if (fs_tag_parse(tag, strlen(tag), 0, &t))
+        return -ENOENT;
+    const fs_file *f = fs_find(&m->fs, t, name);
+    if (!f)
+        return -ENOENT;
+    *data = malloc(f->len ? f->len : 1);
+    if (!*data)
+        return -ENOMEM;
+    if (f->len)
+        memcpy(*data, f->data, f->len);
+    *len = f->len;
+    return 0;
 }
 
 int modem_setting(const modem *m, const char *key, char *buf, size_t size)
@@ -680,6 +731,10 @@ char *modem_state_json(const modem *m)
         cJSON_AddStringToObject(o, "mode", p->sink.feed ? "data" : p->busy ? "busy" : "command");
         cJSON_AddItemToArray(ports, o);
     }
+    cJSON *fj = cJSON_AddObjectToObject(root, "fs");
+    cJSON_AddNumberToObject(fj, "capacity", (double)m->fs.capacity);
+    cJSON_AddNumberToObject(fj, "free", (double)fs_free_space(&m->fs));
+    cJSON_AddNumberToObject(fj, "files", (double)m->fs.count);
     add_settings(cJSON_AddObjectToObject(root, "settings"), m);
     char *s = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);

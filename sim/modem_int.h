@@ -3,6 +3,7 @@
 #ifndef SARASIM_MODEM_INT_H
 #define SARASIM_MODEM_INT_H
 
+#include "../fs/fs.h"
 #include "../protocol/at.h"
 #include "../protocol/bytebuf.h"
 #include "cmd.h"
@@ -25,6 +26,15 @@ typedef struct data_sink {
     void *arg;
 } data_sink;
 
+/* A +UDWNFILE in progress on a port (sim/cmd_fs.c): the bytes collected so
+ * far and the FFS timeout that ends a stalled stream. */
+typedef struct fs_download {
+    fs_writer w;
+    clk_timer timeout;
+    modem *m;
+    int port;
+} fs_download;
+
 typedef struct modem_port {
     int index;
     int wired;
@@ -42,6 +52,7 @@ typedef struct modem_port {
     char last_body[AT_BODY_MAX + 1]; /* for A/ */
     size_t last_len;
     data_sink sink;
+    fs_download dl;
     int greeting_due;    /* send +CSGT text once the port can talk */
     modem *m;
 } modem_port;
@@ -82,6 +93,7 @@ struct modem {
     int ucged_mode;
     upsd_profile upsd[UPSD_PROFILES];
     int64_t net_time_base;
+    fs fs;                /* the flash file system (fs/fs.h) */
 };
 
 /* Formatting rules currently in force (ATV, ATQ, +CMEE). */
@@ -101,5 +113,11 @@ void modem_power_off(modem *m);
 /* Seconds since the Unix epoch of the module's clock (+CCLK). */
 int64_t modem_wall_seconds(const modem *m);
 int modem_sim_ready(const modem *m);
+
+/* sim/cmd_fs.c: per-port download state.  init once at creation; drop
+ * forgets a download in progress (power off, reboot) with a trace event
+ * naming why. */
+void cmd_fs_port_init(modem *m, int port);
+void cmd_fs_port_drop(modem *m, int port, const char *why);
 
 #endif

@@ -23,6 +23,7 @@
 #include "uv_host.h"
 
 #define OUTQ_CAP (4u << 20) /* beyond this a host that never reads loses bytes */
+#define PTY_READ_BURST (256u << 10) /* bytes taken from the host per wake-up */
 
 static const struct { speed_t code; uint32_t rate; } speeds[] = {
     { B1200, 1200 },       { B2400, 2400 },       { B4800, 4800 },       { B9600, 9600 },
@@ -114,17 +115,20 @@ static void poll_cb(uv_poll_t *h, int status, int events)
     if (status < 0)
         return;
     if (events & UV_READABLE) {
+        /* A PTY hands over at most ~4 kB per read: keep reading while the
+         * host keeps writing (bounded, so other handles get their turn)
+         * rather than going back to epoll for every chunk, and read the
+         * host's line speed once per wake-up. */
         uint8_t buf[65536];
-        for (;;) {
+        modem_set_host_rate(p->m, p->port, host_rate(p));
+        for (size_t total = 0; total < PTY_READ_BURST;) {
             ssize_t n = read(p->master, buf, sizeof(buf));
             if (n <= 0)
                 break;
-            modem_set_host_rate(p->m, p->port, host_rate(p));
+            total += (size_t)n;
             uv_simclock_sync(p->clock);
             modem_host_write(p->m, p->port, buf, (size_t)n);
             uv_simclock_rearm(p->clock);
-            if ((size_t)n < sizeof(buf))
-                break;
         }
     }
     if (events & UV_WRITABLE) {

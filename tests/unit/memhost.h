@@ -15,6 +15,7 @@ typedef struct memhost {
     clk clock;
     modem *m;
     bytebuf out[MODEM_PORTS];
+    bytebuf events; /* EV trace lines, each ended by '\n' */
     char *last; /* last string handed out by mh_take */
 } memhost;
 
@@ -24,6 +25,15 @@ static void mh_sink(void *ctx, int port, const uint8_t *p, size_t n)
     bytebuf_append(&h->out[port], p, n);
 }
 
+static void mh_trace(void *ctx, const trace_event *ev)
+{
+    memhost *h = ctx;
+    if (ev->kind != TRACE_EVENT)
+        return;
+    bytebuf_append(&h->events, ev->data, ev->len);
+    bytebuf_append_byte(&h->events, '\n');
+}
+
 /* Create and boot a modem (state_dir may be NULL). */
 static inline void mh_init_cfg(memhost *h, modem_config *cfg)
 {
@@ -31,7 +41,8 @@ static inline void mh_init_cfg(memhost *h, modem_config *cfg)
     clk_init(&h->clock, 0);
     for (int i = 0; i < MODEM_PORTS; i++)
         bytebuf_init(&h->out[i]);
-    modem_io io = { mh_sink, NULL, h };
+    bytebuf_init(&h->events);
+    modem_io io = { mh_sink, mh_trace, h };
     char err[256] = "";
     int rc = modem_create(&h->m, &h->clock, cfg, &io, err, sizeof(err));
     ck_assert_msg(rc == 0, "modem_create: %s", err);
@@ -62,7 +73,14 @@ static inline void mh_free(memhost *h)
     clk_free(&h->clock);
     for (int i = 0; i < MODEM_PORTS; i++)
         bytebuf_free(&h->out[i]);
+    bytebuf_free(&h->events);
     free(h->last);
+}
+
+/* 1 when an EV line containing `text` was traced (the log is kept). */
+static inline int mh_event_seen(const memhost *h, const char *text)
+{
+    return h->events.data && strstr((const char *)h->events.data, text) != NULL;
 }
 
 static inline void mh_send_port(memhost *h, int port, const char *s)

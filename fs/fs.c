@@ -1,0 +1,541 @@
+/* fs.c - tagged flash file system with capacity accounting and one atomic
+ * blob per file.  See fs.h for the contract, docs/filesystem.md for the
+ * on-disk layout. */
+#include "fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "atomic.h"
+
+#define BLOB_MAGIC "SARASIM-FS 1\n"
+#define BLOB_SUFFIX ".f"
+#define BLOB_NAME_LEN (64 + 2) /* sha-256 hex + ".f" */
+#define HEADER_MAX 1024
+
+/* ---------------- tags and names ---------------- */
+
+static const struct {
+    const char *name;
+    int host; /* a host may name it in an AT command */
+} tags[FS_TAG__COUNT] = {
+    [FS_TAG_USER] = { "USER", 1 },
+    [FS_TAG_FOAT] = { "FOAT", 1 },
+    [FS_TAG_LWM2M] = { "XLWM2M", 1 },
+    [FS_TAG_ROT] = { "ROT", 0 },
+    [FS_TAG_SEC] = { "SEC", 0 },
+};
+
+const char *fs_tag_name(fs_tag tag) { return tag < FS_TAG__COUNT ? tags[tag].name : "?"; }
+
+int fs_tag_parse(const char *s, size_t len, int host_only, fs_tag *out)
+{
+    for (int t = 0; t < FS_TAG__COUNT; t++) {
+        if (host_only && !tags[t].host)
+            continue;
+        if (strlen(tags[t].name) == len && memcmp(tags[t].name, s, len) == 0) {
+            *out = (fs_tag)t;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+/* Length of the UTF-8 sequence at p (at most n bytes), 0 if it is not a
+ * well-formed one: no overlong forms (0xC0 0xAF would be '/'), no
+ * surrogates, nothing above U+10FFFF. */
+static size_t utf8_seq(const uint8_t *p, size_t n)
+{
+    uint8_t c = p[0];
+    size_t len;
+    uint32_t min, cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2, min = 0x80, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3, min = 0x800, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+int fs_name_check(const char *name, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)name;
+    if (len == 0 || len > FS_NAME_MAX)
+        return -EINVAL;
+    if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+        return -EINVAL;
+    for (size_t i = 0; i < len;) {
+        if (p[i] < 0x20 || p[i] == 0x7F || strchr("/\\*:%|\"<>?", p[i]))
+            return -EINVAL; /* strchr also matches the NUL byte */
+        size_t k = utf8_seq(p + i, len - i);
+        if (!k)
+            return -EINVAL;
+        i += k;
+    }
+    return 0;
+}
+
+const char *fs_stored_name(fs_tag tag, const char *name)
+{
+    return tag == FS_TAG_FOAT ? FS_FOAT_NAME : name;
+}
+
+void fs_name_escape(const char *name, char *buf, size_t size)
+{
+    size_t o = 0;
+    if (!size)
+        return;
+    for (const uint8_t *p = (const uint8_t *)name; *p; p++) {
+        int plain = *p > 0x20 && *p < 0x7F && *p != '=';
+        if (o + (plain ? 1 : 3) >= size)
+            break;
+        if (plain)
+            buf[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(buf + o, size - o, "%%%02X", *p);
+    }
+    buf[o] = 0;
+}
+
+/* ---------------- lifecycle ---------------- */
+
+int fs_init(fs *f, const char *state_dir, size_t capacity)
+{
+    memset(f, 0, sizeof(*f));
+    f->capacity = capacity;
+    f->next_seq = 1;
+    if (!state_dir)
+        return 0;
+    size_t n = strlen(state_dir) + 4;
+    f->dir = malloc(n);
+    if (!f->dir)
+        return -ENOMEM;
+    snprintf(f->dir, n, "%s/fs", state_dir);
+    int rc = atomic_mkdirs(f->dir);
+    if (rc) {
+        free(f->dir);
+        f->dir = NULL;
+    }
+    return rc;
+}
+
+static void file_free(fs_file *file)
+{
+    free(file->name);
+    free(file->data);
+    file->name = NULL;
+    file->data = NULL;
+}
+
+static void forget_all(fs *f)
+{
+    for (size_t i = 0; i < f->count; i++)
+        file_free(&f->files[i]);
+    f->count = 0;
+    f->used = 0;
+}
+
+void fs_free(fs *f)
+{
+    forget_all(f);
+    free(f->files);
+    free(f->dir);
+    memset(f, 0, sizeof(*f));
+}
+
+size_t fs_free_space(const fs *f)
+{
+    size_t taken = f->used + f->reserved;
+    return taken < f->capacity ? f->capacity - taken : 0;
+}
+
+/* ---------------- the in-memory index ---------------- */
+
+static fs_file *find_file(const fs *f, fs_tag tag, const char *name)
+{
+    for (size_t i = 0; i < f->count; i++)
+        if (f->files[i].tag == tag && strcmp(f->files[i].name, name) == 0)
+            return &f->files[i];
+    return NULL;
+}
+
+const fs_file *fs_find(const fs *f, fs_tag tag, const char *name) { return find_file(f, tag, name); }
+
+const fs_file *fs_next(const fs *f, fs_tag tag, size_t *iter)
+{
+    while (*iter < f->count) {
+        const fs_file *file = &f->files[(*iter)++];
+        if (file->tag == tag)
+            return file;
+    }
+    return NULL;
+}
+
+/* Insert keeping creation order (files arrive in order, except at load). */
+static int index_add(fs *f, fs_file *file)
+{
+    if (f->count == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        fs_file *nf = realloc(f->files, cap * sizeof(*nf));
+        if (!nf)
+            return -ENOMEM;
+        f->files = nf;
+        f->cap = cap;
+    }
+    size_t at = f->count;
+    while (at > 0 && f->files[at - 1].seq > file->seq)
+        at--;
+    memmove(&f->files[at + 1], &f->files[at], (f->count - at) * sizeof(*f->files));
+    f->files[at] = *file;
+    f->count++;
+    f->used += file->len;
+    if (file->seq >= f->next_seq)
+        f->next_seq = file->seq + 1;
+    return 0;
+}
+
+static void index_remove(fs *f, fs_file *file)
+{
+    size_t at = (size_t)(file - f->files);
+    f->used -= file->len;
+    file_free(file);
+    memmove(&f->files[at], &f->files[at + 1], (f->count - at - 1) * sizeof(*f->files));
+    f->count--;
+}
+
+/* ---------------- blobs on disk ---------------- */
+
+/* "<sha-256 of tag NUL name>.f": fixed length whatever the name holds. */
+static int blob_name(fs_tag tag, const char *name, char out[BLOB_NAME_LEN + 1])
+{
+    const char *t = fs_tag_name(tag);
+    size_t tl = strlen(t), nl = strlen(name);
+    uint8_t key[16 + FS_NAME_MAX + 1];
+    if (tl + 1 + nl > sizeof(key))
+        return -EINVAL;
+    memcpy(key, t, tl + 1);
+    memcpy(key + tl + 1, name, nl);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!EVP_Digest(key, tl + 1 + nl, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+        return -EIO;
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    memcpy(out + 64, BLOB_SUFFIX, sizeof(BLOB_SUFFIX));
+    return 0;
+}
+
+static int blob_write(const fs *f, const fs_file *file)
+{
+    if (!f->dir)
+        return 0;
+    char bn[BLOB_NAME_LEN + 1];
+    int rc = blob_name(file->tag, file->name, bn);
+    if (rc)
+        return rc;
+    char hdr[HEADER_MAX];
+    int h = snprintf(hdr, sizeof(hdr), BLOB_MAGIC "tag=%s\nseq=%" PRIu64 "\nsize=%zu\ncrc32=%08lx\nname=",
+                     fs_tag_name(file->tag), file->seq, file->len,
+                     crc32(crc32(0L, Z_NULL, 0), file->data, (uInt)file->len));
+    for (const uint8_t *p = (const uint8_t *)file->name; *p; p++)
+        h += snprintf(hdr + h, sizeof(hdr) - (size_t)h, "%02x", *p);
+    h += snprintf(hdr + h, sizeof(hdr) - (size_t)h, "\n\n");
+    uint8_t *blob = malloc((size_t)h + file->len + 1);
+    if (!blob)
+        return -ENOMEM;
+    memcpy(blob, hdr, (size_t)h);
+    if (file->len)
+        memcpy(blob + h, file->data, file->len);
+    rc = atomic_write_file(f->dir, bn, blob, (size_t)h + file->len);
+    free(blob);
+    return rc;
+}
+
+static int blob_remove(const fs *f, const fs_file *file)
+{
+    if (!f->dir)
+        return 0;
+    char bn[BLOB_NAME_LEN + 1];
+    int rc = blob_name(file->tag, file->name, bn);
+    return rc ? rc : atomic_remove_file(f->dir, bn);
+}
+
+/* One "key=value\n" header line; *p advances past it. */
+static int header_field(const char **p, const char *end, const char *key, const char **val, size_t *vlen)
+{
+    size_t kl = strlen(key);
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    if (!nl || (size_t)(nl - *p) < kl + 1 || memcmp(*p, key, kl) || (*p)[kl] != '=')
+        return -EINVAL;
+    *val = *p + kl + 1;
+    *vlen = (size_t)(nl - *val);
+    *p = nl + 1;
+    return 0;
+}
+
+static int parse_u64(const char *s, size_t n, uint64_t *out)
+{
+    if (n == 0 || n > 19)
+        return -EINVAL;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -EINVAL;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Decode a blob into file (malloc'd name and data).  Any inconsistency, a
+ * blob stored under another file's name included, is -EINVAL. */
+static int blob_parse(const char *bn, const char *text, size_t len, fs_file *file)
+{
+    const char *p = text, *end = text + (len < HEADER_MAX ? len : HEADER_MAX), *v;
+    size_t vl, ml = strlen(BLOB_MAGIC);
+    uint64_t seq, size, crc;
+    if (len < ml || memcmp(p, BLOB_MAGIC, ml))
+        return -EINVAL;
+    p += ml;
+    fs_tag tag;
+    if (header_field(&p, end, "tag", &v, &vl) || fs_tag_parse(v, vl, 0, &tag) ||
+        header_field(&p, end, "seq", &v, &vl) || parse_u64(v, vl, &seq) ||
+        header_field(&p, end, "size", &v, &vl) || parse_u64(v, vl, &size) ||
+        header_field(&p, end, "crc32", &v, &vl) || vl != 8 || sscanf(v, "%8" SCNx64, &crc) != 1 ||
+        header_field(&p, end, "name", &v, &vl) || vl % 2 || vl / 2 > FS_NAME_MAX || p >= end || *p != '\n')
+        return -EINVAL;
+    p++;
+    char name[FS_NAME_MAX + 1];
+    for (size_t i = 0; i < vl / 2; i++) {
+        int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -EINVAL;
+        name[i] = (char)(hi << 4 | lo);
+    }
+    name[vl / 2] = 0;
+    char expect[BLOB_NAME_LEN + 1];
+    size_t data_len = len - (size_t)(p - text);
+    if (fs_name_check(name, vl / 2) || blob_name(tag, name, expect) || strcmp(expect, bn) ||
+        size != data_len || crc != crc32(crc32(0L, Z_NULL, 0), (const Bytef *)p, (uInt)data_len))
+        return -EINVAL;
+    file->tag = tag;
+    file->seq = seq;
+    file->len = data_len;
+    file->name = strdup(name);
+    file->data = malloc(data_len ? data_len : 1);
+    if (!file->name || !file->data) {
+        file_free(file);
+        return -ENOMEM;
+    }
+    memcpy(file->data, p, data_len);
+    return 0;
+}
+
+static int is_blob_name(const char *s)
+{
+    if (strlen(s) != BLOB_NAME_LEN || strcmp(s + 64, BLOB_SUFFIX))
+        return 0;
+    for (int i = 0; i < 64; i++)
+        if (hexval(s[i]) < 0)
+            return 0;
+    return 1;
+}
+
+int fs_load(fs *f)
+{
+    if (!f->dir)
+        return 0;
+    forget_all(f);
+    f->next_seq = 1;
+    atomic_clean_tmp(f->dir); /* a write cut short before its rename */
+    DIR *d = opendir(f->dir);
+    if (!d)
+        return -errno;
+    int skipped = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!is_blob_name(e->d_name))
+            continue;
+        char *text;
+        size_t len;
+        fs_file file = { 0 };
+        if (atomic_read_file(f->dir, e->d_name, &text, &len)) {
+            skipped++;
+            continue;
+        }
+        int rc = blob_parse(e->d_name, text, len, &file);
+        free(text);
+        if (rc || find_file(f, file.tag, file.name) || index_add(f, &file)) {
+            file_free(&file);
+            skipped++;
+        }
+    }
+    closedir(d);
+    return skipped;
+}
+
+/* ---------------- changing files ---------------- */
+
+int fs_put(fs *f, fs_tag tag, const char *name, const void *data, size_t len, int append)
+{
+    if (tag >= FS_TAG__COUNT || fs_name_check(name, strlen(name)))
+        return -EINVAL;
+    name = fs_stored_name(tag, name);
+    fs_file *old = find_file(f, tag, name);
+    size_t keep = old && append ? old->len : 0;
+    size_t freed = old && !append ? old->len : 0;
+    if (len > fs_free_space(f) + freed)
+        return -ENOSPC;
+    fs_file nf = { tag, strdup(name), malloc(keep + len + 1), keep + len, old ? old->seq : f->next_seq };
+    if (!nf.name || !nf.data) {
+        file_free(&nf);
+        return -ENOMEM;
+    }
+    if (keep)
+        memcpy(nf.data, old->data, keep);
+    if (len)
+        memcpy(nf.data + keep, data, len);
+    int rc = blob_write(f, &nf); /* disk first: memory never runs ahead of flash */
+    if (rc) {
+        file_free(&nf);
+        return rc;
+    }
+    if (old)
+        index_remove(f, old);
+    rc = index_add(f, &nf);
+    if (rc)
+        file_free(&nf);
+    return rc;
+}
+
+int fs_delete(fs *f, fs_tag tag, const char *name)
+{
+    fs_file *file = find_file(f, tag, name);
+    if (!file)
+        return -ENOENT;
+    int rc = blob_remove(f, file);
+    if (rc)
+        return rc;
+    index_remove(f, file);
+    return 0;
+}
+
+int fs_erase_tag(fs *f, fs_tag tag)
+{
+    int n = 0;
+    for (size_t i = f->count; i-- > 0;) {
+        if (f->files[i].tag != tag)
+            continue;
+        int rc = blob_remove(f, &f->files[i]);
+        if (rc)
+            return rc;
+        index_remove(f, &f->files[i]);
+        n++;
+    }
+    return n;
+}
+
+int fs_apply_reboot(fs *f, fs_reboot_kind kind)
+{
+    static const fs_tag user_areas[] = { FS_TAG_USER, FS_TAG_LWM2M, FS_TAG_FOAT };
+    if (kind == FS_KEEP_FOR_UFOTA || kind == FS_KEEP_FOR_UFWINSTALL)
+        return 0;
+    int total = 0;
+    for (size_t i = 0; i < sizeof(user_areas) / sizeof(user_areas[0]); i++) {
+        int n = fs_erase_tag(f, user_areas[i]);
+        if (n < 0)
+            return n;
+        total += n;
+    }
+    return total;
+}
+
+/* ---------------- downloads ---------------- */
+
+int fs_writer_begin(fs_writer *w, fs *f, fs_tag tag, const char *name, size_t len, size_t size)
+{
+    memset(w, 0, sizeof(*w));
+    if (tag >= FS_TAG__COUNT || fs_name_check(name, len))
+        return -EINVAL;
+    if (size > fs_free_space(f))
+        return -ENOSPC;
+    w->buf = malloc(size ? size : 1);
+    if (!w->buf)
+        return -ENOMEM;
+    char given[FS_NAME_MAX + 1];
+    memcpy(given, name, len);
+    given[len] = 0;
+    snprintf(w->name, sizeof(w->name), "%s", fs_stored_name(tag, given));
+    w->f = f;
+    w->tag = tag;
+    w->want = size;
+    w->active = 1;
+    f->reserved += size;
+    return 0;
+}
+
+size_t fs_writer_feed(fs_writer *w, const void *p, size_t n)
+{
+    if (!w->active)
+        return 0;
+    size_t take = w->want - w->got < n ? w->want - w->got : n;
+    memcpy(w->buf + w->got, p, take);
+    w->got += take;
+    return take;
+}
+
+static void writer_release(fs_writer *w)
+{
+    if (!w->active)
+        return;
+    w->f->reserved -= w->want;
+    free(w->buf);
+    w->buf = NULL;
+    w->active = 0;
+}
+
+int fs_writer_commit(fs_writer *w)
+{
+    if (!fs_writer_complete(w))
+        return -EINVAL;
+    fs *f = w->f;
+    uint8_t *buf = w->buf;
+    size_t got = w->got;
+    w->buf = NULL; /* keep the bytes past the release */
+    writer_release(w);
+    int rc = fs_put(f, w->tag, w->name, buf, got, 1);
+    free(buf);
+    return rc;
+}
+
+void fs_writer_abort(fs_writer *w) { writer_release(w); }
