@@ -569,10 +569,11 @@ void pkg_install_steps(const pkg_header *h, pkg_steps *out)
  * 49 s Xmodem-1k download (§4.1.2). */
 #define FULL_BASE_NS 9100000000ull
 #define FULL_NS_PER_BYTE 18200ull
-/* Delta, validation + installation: 1200 s for rebuilding the image plus
- * 300 s per 450 kB of delta, i.e. 25 min for the typical 450 kB (§6.1.2). */
-#define DELTA_BASE_NS (1200 * NS_PER_S)
-#define DELTA_NS_NUM 2000000ull /* 300 s / 450000 B = 2e6/3 ns per byte */
+/* Delta, validation + installation: 1440 s for rewriting and verifying the
+ * changed flash sections plus 60 s per 450 kB of delta, i.e. 25 min for the
+ * typical 450 kB (§6.1.2). */
+#define DELTA_BASE_NS (1440 * NS_PER_S)
+#define DELTA_NS_NUM 400000ull /* 60 s / 450000 B = 4e5/3 ns per byte */
 #define DELTA_NS_DEN 3ull
 /* 00B update agent, not optimised (§2): +509 s, so the typical full image
  * takes ~10 minutes. */

@@ -776,6 +776,8 @@ START_TEST(durations_grow_with_size_and_use_the_file_size)
     pkg_header big = { .kind = PKG_KIND_DELTA, .total_len = 6000000 };
     ck_assert_uint_lt(pkg_install_ns(&small, "01B"), pkg_install_ns(&h, "01B"));
     ck_assert_uint_gt(pkg_install_ns(&big, "01B"), pkg_install_ns(&h, "01B"));
+    /* Table 1's largest delta: 1440 s + 60 s per 450 kB */
+    ck_assert_uint_eq(pkg_validation_ns(&big, "01B") + pkg_install_ns(&big, "01B"), S(2240));
     pkg_header fsmall = { .kind = PKG_KIND_FULL, .total_len = 1000000 };
     ck_assert_uint_eq(pkg_validation_ns(&fsmall, "01B"), MS(2000));
     ck_assert_uint_eq(pkg_install_ns(&fsmall, "01B"), MS(9100 + 18200 - 2000));
