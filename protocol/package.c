@@ -301,14 +301,22 @@ struct pkg_validator {
 
 int pkg_validator_create(pkg_validator **out, const pkg_expect *e)
 {
+    const char *model = e->model ? e->model : "";
+    const char *pv = e->product_version ? e->product_version : "";
+    const char *installed = e->installed ? e->installed : "";
     pkg_validator *v = calloc(1, sizeof(*v));
     if (!v)
         return -ENOMEM;
+    /* A string that does not fit could match a package only by truncation. */
+    if (strlen(model) >= sizeof(v->model) || strlen(pv) >= sizeof(v->product_version) ||
+        strlen(installed) >= sizeof(v->installed)) {
+        free(v);
+        return -EINVAL;
+    }
     v->method = e->method;
-    snprintf(v->model, sizeof(v->model), "%s", e->model ? e->model : "");
-    snprintf(v->product_version, sizeof(v->product_version), "%s",
-             e->product_version ? e->product_version : "");
-    snprintf(v->installed, sizeof(v->installed), "%s", e->installed ? e->installed : "");
+    strcpy(v->model, model);
+    strcpy(v->product_version, pv);
+    strcpy(v->installed, installed);
     v->crc = (uint32_t)crc32(0L, Z_NULL, 0);
     *out = v;
     return 0;
@@ -502,10 +510,11 @@ int pkg_reseal(uint8_t *pkg, size_t n)
 int pkg_validate(const uint8_t *p, size_t n, const pkg_expect *e, pkg_header *hdr)
 {
     pkg_validator *v;
-    if (pkg_validator_create(&v, e))
-        return PKG_E_RAM;
+    int r = pkg_validator_create(&v, e);
+    if (r)
+        return r == -ENOMEM ? PKG_E_RAM : PKG_E_GENERIC;
     pkg_validator_feed(v, p, n);
-    int r = pkg_validator_finish(v);
+    r = pkg_validator_finish(v);
     const pkg_header *h = pkg_validator_header(v);
     if (hdr && h)
         *hdr = *h;

@@ -125,7 +125,8 @@ void pkg_header_encode(const pkg_header *h, uint8_t *out);
 
 typedef struct pkg_validator pkg_validator;
 
-/* 0, or -ENOMEM.  Strings in e are copied. */
+/* 0, -ENOMEM, or -EINVAL if a string in e is longer than the matching
+ * header field.  The strings are copied. */
 int pkg_validator_create(pkg_validator **out, const pkg_expect *e);
 void pkg_validator_destroy(pkg_validator *v);
 /* Feed the next n bytes.  Returns 0 while nothing is wrong yet, else the

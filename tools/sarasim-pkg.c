@@ -296,7 +296,7 @@ static int cmd_inspect(int argc, char **argv)
     pkg_validator *v;
     if (pkg_validator_create(&v, &e)) {
         fclose(f);
-        return 2;
+        return usage("--model, --product-version or --installed is too long");
     }
     uint64_t size;
     int io = validate_file(f, v, &size);

@@ -610,6 +610,19 @@ START_TEST(reserved_bytes_must_be_zero)
 }
 END_TEST
 
+START_TEST(expectations_longer_than_the_fields_are_refused)
+{
+    pkg_validator *v;
+    pkg_expect e = FOAT;
+    e.product_version = "01B-and-more";
+    ck_assert_int_eq(pkg_validator_create(&v, &e), -EINVAL);
+    e = FOAT;
+    e.installed = "03.15,A00.01-and-much-more";
+    ck_assert_int_eq(pkg_validator_create(&v, &e), -EINVAL);
+    ck_assert_int_eq(pkg_validate((const uint8_t *)"x", 1, &e, NULL), PKG_E_GENERIC);
+}
+END_TEST
+
 START_TEST(result_texts)
 {
     ck_assert_str_eq(pkg_result_text(0), "valid");
@@ -836,6 +849,7 @@ static Suite *package_suite(void)
     tcase_add_test(err, header_crc_mismatch_is_148);
     tcase_add_test(err, signature_bytes_changed_is_173);
     tcase_add_test(err, reserved_bytes_must_be_zero);
+    tcase_add_test(err, expectations_longer_than_the_fields_are_refused);
     tcase_add_test(err, result_texts);
     tcase_add_test(err, version_syntax);
     tcase_add_test(err, product_matching_is_model_dash_product_version);
