@@ -117,15 +117,16 @@ static void poll_cb(uv_poll_t *h, int status, int events)
     if (events & UV_READABLE) {
         /* A PTY hands over at most ~4 kB per read: keep reading while the
          * host keeps writing (bounded, so other handles get their turn)
-         * rather than going back to epoll for every chunk, and read the
-         * host's line speed once per wake-up. */
+         * rather than going back to epoll for every chunk.  The host's line
+         * speed is read with every chunk: a host may change it between two
+         * writes that land in the same wake-up. */
         uint8_t buf[65536];
-        modem_set_host_rate(p->m, p->port, host_rate(p));
         for (size_t total = 0; total < PTY_READ_BURST;) {
             ssize_t n = read(p->master, buf, sizeof(buf));
             if (n <= 0)
                 break;
             total += (size_t)n;
+            modem_set_host_rate(p->m, p->port, host_rate(p));
             uv_simclock_sync(p->clock);
             modem_host_write(p->m, p->port, buf, (size_t)n);
             uv_simclock_rearm(p->clock);
