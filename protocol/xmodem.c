@@ -118,11 +118,13 @@ static uint64_t clamp_timeout(uint64_t t)
 
 void xmodem_rx_init(xmodem_rx *x, const xmodem_rx_config *cfg)
 {
-    memset(x, 0, sizeof(*x));
+    xmodem_rx_config c0; /* copied first: cfg may point into x (free) */
     if (cfg)
-        x->cfg = *cfg;
+        c0 = *cfg;
     else
-        xmodem_rx_config_default(&x->cfg);
+        xmodem_rx_config_default(&c0);
+    memset(x, 0, sizeof(*x));
+    x->cfg = c0;
     xmodem_rx_config *c = &x->cfg;
     c->c_count = clamp_count(c->c_count);
     c->nak_count = clamp_count(c->nak_count);
@@ -135,6 +137,7 @@ void xmodem_rx_init(xmodem_rx *x, const xmodem_rx_config *cfg)
     x->expect = 1;
 }
 
+/* Nothing is allocated; back to a fresh, unstarted receiver. */
 void xmodem_rx_free(xmodem_rx *x)
 {
     xmodem_rx_init(x, &x->cfg);

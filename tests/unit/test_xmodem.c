@@ -248,6 +248,11 @@ START_TEST(an_4_1_handshake_counts_and_intervals_come_from_config)
     rig_tick(&r, S(7));
     ck_assert_int_eq(xmodem_rx_status(&r.rx), XMODEM_TIMEOUT);
     rig_free(&r);
+    /* free() leaves a fresh receiver with the same configuration */
+    ck_assert_int_eq(xmodem_rx_phase_of(&r.rx), XMODEM_RX_IDLE);
+    ck_assert_int_eq(xmodem_rx_status(&r.rx), XMODEM_RUNNING);
+    ck_assert_uint_eq(r.rx.cfg.c_count, 2);
+    ck_assert_uint_eq(r.rx.cfg.nak_interval, S(5));
 
     c.c_count = 0; /* a checksum-only module: NAK from the start */
     rig_init_cfg(&r, &c, 0);
@@ -989,6 +994,23 @@ START_TEST(fs_8_1_roundtrip_stall_below_and_above_block_timeout)
 }
 END_TEST
 
+START_TEST(an_4_1_block_1_crossing_a_handshake_c_is_acked_twice)
+{
+    /* Found by the fuzzer: a host that starts block 1 just as the receiver
+     * sends its next C (here: 3 s after the first) reads that C as a NAK and
+     * sends block 1 again; the receiver, which got block 1 after sending the
+     * C, ACKs it and then the copy.  The sender runs one ACK behind, which
+     * a clean line forgives. */
+    xmodem_tx_fault f = { .block = 1, .kind = XMODEM_FAULT_STALL, .stall_ns = S(3) };
+    link l;
+    fault_roundtrip(&l, &f, 1);
+    expect_transfer_ok(&l);
+    ck_assert_uint_eq(l.rx.stats.dups, 1);
+    ck_assert_uint_eq(l.now, T0 + S(3));
+    link_free(&l);
+}
+END_TEST
+
 START_TEST(fs_8_1_roundtrip_sender_cancel_at_block_n)
 {
     xmodem_tx_fault f = { .block = 6, .kind = XMODEM_FAULT_CANCEL };
@@ -1149,6 +1171,28 @@ START_TEST(an_4_2_sx_one_ack_behind_cannot_survive_a_bad_block)
 }
 END_TEST
 
+START_TEST(an_4_2_sx_one_ack_behind_short_last_block_ends_done_truncated)
+{
+    /* Found by the fuzzer: one ACK behind, sx takes the ACK of the last but
+     * one block for the last block's and sends EOT while the last block is
+     * still lost; the NAK that follows is taken for the EOT's, the EOT comes
+     * again and is ACKed: DONE, one block short.  The receiver cannot know
+     * the size; the package validation after the download rejects it. */
+    xmodem_tx_fault f = { .block = 4, .kind = XMODEM_FAULT_SHORT };
+    xmodem_tx_config c;
+    tx_cfg(&c, 128, &f, 1);
+    link l;
+    sx_hears_ongoing(&l, &c, 4 * 97);
+    xmodem_rx_start(&l.rx, T0, &l.ro);
+    link_run(&l);
+    ck_assert_int_eq(xmodem_rx_status(&l.rx), XMODEM_DONE);
+    ck_assert_int_eq(xmodem_tx_status(&l.tx), XMODEM_DONE);
+    ck_assert_uint_eq(l.got.len, 3 * 128);
+    ck_assert_int_eq(memcmp(l.got.data, l.file, 3 * 128), 0);
+    link_free(&l);
+}
+END_TEST
+
 /* ---- the sender alone ---- */
 
 START_TEST(fs_8_2_sender_gives_up_after_ten_resends_and_eots)
@@ -1239,6 +1283,7 @@ static Suite *xmodem_suite(void)
     tcase_add_test(rt, fs_8_1_roundtrip_short_block_recovers_on_char_timeout);
     tcase_add_test(rt, fs_8_1_roundtrip_duplicate_block_is_dropped);
     tcase_add_test(rt, fs_8_1_roundtrip_stall_below_and_above_block_timeout);
+    tcase_add_test(rt, an_4_1_block_1_crossing_a_handshake_c_is_acked_twice);
     tcase_add_test(rt, fs_8_1_roundtrip_sender_cancel_at_block_n);
     tcase_add_test(rt, fs_8_1_roundtrip_ten_corrupt_sends_fail_and_cancel_the_sender);
     tcase_add_test(rt, fs_8_1_roundtrip_faults_around_the_wrap);
@@ -1247,6 +1292,7 @@ static Suite *xmodem_suite(void)
     tcase_add_test(rt, an_4_2_sx_starts_on_g_of_ongoing_and_succeeds);
     tcase_add_test(rt, an_4_2_block_before_first_c_is_ignored_and_resent);
     tcase_add_test(rt, an_4_2_sx_one_ack_behind_cannot_survive_a_bad_block);
+    tcase_add_test(rt, an_4_2_sx_one_ack_behind_short_last_block_ends_done_truncated);
     tcase_add_test(rt, fs_8_2_sender_gives_up_after_ten_resends_and_eots);
     suite_add_tcase(s, rt);
     return s;
