@@ -13,7 +13,7 @@
  *        checksum instead of CRC if arg bit 1, one byte flipped if arg bit 2,
  *        cut short if arg bit 3
  *     2  time passes: arg ms, x1000 if arg >= 32
- *     3  jump to the receiver's next deadline
+ *     3  jump to the receiver's next deadline (arg 62/63: abort, with CAN if 63)
  *   Sender mode (bit 7 set): a file of (byte 1 x 97) bytes, 128/1k by bit 0
  *   of byte 0, sx's 'G' start by bit 1, and up to 8 faults of 4 bytes
  *   (block, kind, count, stall seconds), run on an instant line. */
@@ -131,6 +131,9 @@ static void fuzz_receiver(const uint8_t *d, size_t size)
         } else if (op == 1) {
             send_frame(&f, arg, i < size ? d[i] : 0);
             i++;
+        } else if (op == 3 && arg >= 62) {
+            xmodem_rx_abort(&f.rx, arg & 1, &f.out);
+            check_after_call(&f);
         } else {
             if (op == 2)
                 f.now += XMODEM_MS(arg) * (arg >= 32 ? 1000 : 1);

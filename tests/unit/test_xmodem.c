@@ -701,6 +701,28 @@ START_TEST(fs_8_1_block_zero_first_counts_as_duplicate)
 }
 END_TEST
 
+START_TEST(fs_8_1_start_twice_and_names_for_traces)
+{
+    rig r;
+    rig_init(&r, 0);
+    xmodem_rx_start(&r.rx, S(1), &r.out); /* already started: no effect */
+    ck_assert_str_eq(rig_sent(&r), "C");
+    ck_assert_uint_eq(xmodem_rx_next_deadline(&r.rx), S(3));
+    rig_free(&r);
+    /* The words trace lines use (docs/xmodem.md). */
+    ck_assert_str_eq(xmodem_status_name(XMODEM_DONE), "DONE");
+    ck_assert_str_eq(xmodem_status_name(XMODEM_TIMEOUT), "TIMEOUT");
+    ck_assert_str_eq(xmodem_status_name((xmodem_status)99), "?");
+    ck_assert_str_eq(xmodem_reason_name(XMODEM_R_SYNC_LOST), "sync-lost");
+    ck_assert_str_eq(xmodem_reason_name(XMODEM_R_NO_MEMORY), "no-memory");
+    ck_assert_str_eq(xmodem_reason_name((xmodem_reason)99), "?");
+    ck_assert_str_eq(xmodem_check_name(XMODEM_CHECK_CRC16), "crc16");
+    ck_assert_str_eq(xmodem_check_name(XMODEM_CHECK_SUM8), "checksum");
+    ck_assert_str_eq(xmodem_rx_phase_name(XMODEM_RX_TRANSFER), "transfer");
+    ck_assert_str_eq(xmodem_rx_phase_name(XMODEM_RX_PHASE_C), "C");
+}
+END_TEST
+
 /* ---- sender against receiver ---- */
 
 typedef struct link {
@@ -1242,6 +1264,46 @@ START_TEST(fs_8_2_sender_gives_up_after_ten_resends_and_eots)
 }
 END_TEST
 
+START_TEST(fs_8_2_sender_starts_alone_after_60s_and_repeats_eot)
+{
+    /* sx: no NAK/C within its timeout -> start anyway, with a checksum;
+     * bytes before start are not read; an EOT not answered is repeated. */
+    xmodem_tx_config c;
+    tx_cfg(&c, 128, NULL, 0);
+    uint8_t file[100] = { 1, 2, 3 };
+    xmodem_tx t;
+    xmodem_out o;
+    xmodem_out_init(&o);
+    ck_assert_int_eq(xmodem_tx_init(&t, &c, file, sizeof(file)), 0);
+    ck_assert_uint_eq(xmodem_tx_next_deadline(&t), XMODEM_NEVER);
+    uint8_t ch = XMODEM_CRC;
+    ck_assert_uint_eq(xmodem_tx_feed(&t, 0, &ch, 1, &o), 1); /* not listening yet */
+    ck_assert_uint_eq(o.tx.len, 0);
+    xmodem_tx_start(&t, S(1));
+    xmodem_tx_tick(&t, S(61) - 1, &o);
+    ck_assert_uint_eq(o.tx.len, 0);
+    xmodem_tx_tick(&t, S(61), &o);
+    ck_assert_uint_eq(o.tx.len, 3 + 128 + 1);
+    ck_assert_int_eq(xmodem_tx_check(&t), XMODEM_CHECK_SUM8);
+    ck_assert_uint_eq(o.tx.data[131], xmodem_sum8(o.tx.data + 3, 128));
+    ck_assert_uint_eq(o.tx.data[3 + 100], XMODEM_PAD);
+    xmodem_out_clear(&o);
+    ch = XMODEM_ACK;
+    xmodem_tx_feed(&t, S(62), &ch, 1, &o);
+    ck_assert_uint_eq(o.tx.len, 1);
+    ck_assert_uint_eq(o.tx.data[0], XMODEM_EOT);
+    xmodem_tx_tick(&t, S(122), &o);
+    ck_assert_uint_eq(o.tx.len, 2);
+    ck_assert_uint_eq(o.tx.data[1], XMODEM_EOT);
+    ck_assert_uint_eq(t.stats.timeouts, 1);
+    xmodem_tx_feed(&t, S(123), &ch, 1, &o);
+    ck_assert_int_eq(xmodem_tx_status(&t), XMODEM_DONE);
+    ck_assert_uint_eq(xmodem_tx_next_deadline(&t), XMODEM_NEVER);
+    xmodem_tx_free(&t);
+    xmodem_out_free(&o);
+}
+END_TEST
+
 static Suite *xmodem_suite(void)
 {
     Suite *s = suite_create("xmodem");
@@ -1270,6 +1332,7 @@ static Suite *xmodem_suite(void)
     tcase_add_test(c, an_4_1_1_receiver_abort_with_or_without_can);
     tcase_add_test(c, an_4_1_stray_bytes_before_first_block_are_ignored);
     tcase_add_test(c, fs_8_1_block_zero_first_counts_as_duplicate);
+    tcase_add_test(c, fs_8_1_start_twice_and_names_for_traces);
     suite_add_tcase(s, c);
 
     TCase *rt = tcase_create("sender vs receiver");
@@ -1294,6 +1357,7 @@ static Suite *xmodem_suite(void)
     tcase_add_test(rt, an_4_2_sx_one_ack_behind_cannot_survive_a_bad_block);
     tcase_add_test(rt, an_4_2_sx_one_ack_behind_short_last_block_ends_done_truncated);
     tcase_add_test(rt, fs_8_2_sender_gives_up_after_ten_resends_and_eots);
+    tcase_add_test(rt, fs_8_2_sender_starts_alone_after_60s_and_repeats_eot);
     suite_add_tcase(s, rt);
     return s;
 }
