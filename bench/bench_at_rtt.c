@@ -1,0 +1,516 @@
+/* bench_at_rtt.c - AT round trips over a PTY: sarasim against the machine's
+ * own limit.
+ *
+ * A host opens a PTY (raw, 115200) and sends "AT\r" lines, waiting for each
+ * "\r\nOK\r\n" before the next (sequential: latency per command), then keeps
+ * a window of commands in flight (pipelined: sustained throughput).  The same
+ * client code measures, in the same run and in interleaved rounds so that the
+ * machine's load is shared fairly:
+ *
+ *   bare     a forked child that owns a PTY master and answers "\r\nOK\r\n"
+ *            to every CR it reads (blocking read, one write per read, no event
+ *            loop): the round trip this machine's PTYs and scheduler allow;
+ *   sarasim  the real simulator (--boot-time 100ms), echo off (ATE0), "AT";
+ *   +CSQ     the same process, "AT+CSQ" (a handler that formats an answer);
+ *   trace    a second simulator started with --trace FILE, "AT".
+ *
+ * Goals (foundation issue): sarasim median <= 2x bare, >= 20 000 commands/s
+ * sustained.  Figures are printed per round and as the median of the rounds.
+ * See docs/bench.md.
+ *
+ * usage: bench_at_rtt [-n SEQ] [-p PIPED] [-w WINDOW] [-r ROUNDS]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ptyhost.h"
+
+#define OK_TEXT "\r\nOK\r\n"
+#define OK_LEN 6
+#define IO_TIMEOUT_MS 5000 /* bounds a broken run; a working one never waits for it */
+
+typedef struct bench_opts {
+    size_t seq;    /* sequential round trips per measurement */
+    size_t piped;  /* pipelined commands per measurement */
+    size_t window; /* commands in flight when pipelined */
+    int rounds;
+} bench_opts;
+
+/* One measurement of one target. */
+typedef struct figures {
+    double median_us, p99_us, mean_us, max_us;
+    double seq_rate;   /* 1 / mean, commands/s */
+    double piped_rate; /* commands/s with a window in flight */
+} figures;
+
+/* Something the client can talk to: a host-side fd and a command. */
+typedef struct target {
+    const char *name;
+    const char *what;
+    int fd;
+    const char *cmd;
+    figures *runs; /* one per round */
+} target;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static long long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* ---------------- counting "\r\nOK\r\n" in a byte stream ---------------- */
+
+/* KMP matcher: finds every final OK even when a read splits it and when it
+ * follows an information text ("\r\n+CSQ: 99,99\r\n\r\nOK\r\n"). */
+typedef struct ok_matcher {
+    int fail[OK_LEN];
+    int state;
+} ok_matcher;
+
+static void ok_matcher_init(ok_matcher *m)
+{
+    m->fail[0] = 0;
+    for (int i = 1, k = 0; i < OK_LEN; i++) {
+        while (k && OK_TEXT[i] != OK_TEXT[k])
+            k = m->fail[k - 1];
+        if (OK_TEXT[i] == OK_TEXT[k])
+            k++;
+        m->fail[i] = k;
+    }
+    m->state = 0;
+}
+
+static size_t ok_matcher_feed(ok_matcher *m, const char *p, size_t n)
+{
+    size_t found = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (m->state && p[i] != OK_TEXT[m->state])
+            m->state = m->fail[m->state - 1];
+        if (p[i] == OK_TEXT[m->state])
+            m->state++;
+        if (m->state == OK_LEN) {
+            found++;
+            m->state = m->fail[OK_LEN - 1];
+        }
+    }
+    return found;
+}
+
+/* ---------------- the client ---------------- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                return -1;
+            struct pollfd pfd = { fd, POLLOUT, 0 };
+            if (poll(&pfd, 1, IO_TIMEOUT_MS) <= 0)
+                return -1;
+            continue;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Wait for bytes and feed them to the matcher; returns OKs found or -1. */
+static long read_oks(int fd, ok_matcher *m)
+{
+    char buf[65536];
+    for (;;) {
+        ssize_t r = read(fd, buf, sizeof(buf));
+        if (r > 0)
+            return (long)ok_matcher_feed(m, buf, (size_t)r);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && errno != EAGAIN)
+            return -1;
+        struct pollfd pfd = { fd, POLLIN, 0 };
+        if (poll(&pfd, 1, IO_TIMEOUT_MS) <= 0)
+            return -1;
+    }
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Send cmd, wait for its OK, n times; per-command latency in ns. */
+static int measure_sequential(int fd, const char *cmd, size_t n, figures *f)
+{
+    long long *lat = malloc(n * sizeof(*lat));
+    if (!lat)
+        return -1;
+    size_t len = strlen(cmd);
+    ok_matcher m;
+    ok_matcher_init(&m);
+    long double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        long long t0 = now_ns();
+        if (write_all(fd, cmd, len)) {
+            free(lat);
+            return -1;
+        }
+        long got = 0;
+        while (got == 0)
+            got = read_oks(fd, &m);
+        if (got != 1) { /* -1: dead; >1: an answer we did not ask for */
+            free(lat);
+            return -1;
+        }
+        lat[i] = now_ns() - t0;
+        sum += lat[i];
+    }
+    qsort(lat, n, sizeof(*lat), cmp_ll);
+    f->median_us = (double)lat[n / 2] / 1e3;
+    f->p99_us = (double)lat[(n * 99) / 100] / 1e3;
+    f->max_us = (double)lat[n - 1] / 1e3;
+    f->mean_us = (double)(sum / n) / 1e3;
+    f->seq_rate = 1e6 / f->mean_us;
+    free(lat);
+    return 0;
+}
+
+/* Keep `window` commands in flight until n have been answered. */
+static int measure_pipelined(int fd, const char *cmd, size_t n, size_t window, figures *f)
+{
+    size_t len = strlen(cmd);
+    char *burst = malloc(len * window);
+    if (!burst)
+        return -1;
+    for (size_t i = 0; i < window; i++)
+        memcpy(burst + i * len, cmd, len);
+    ok_matcher m;
+    ok_matcher_init(&m);
+    size_t sent = 0, done = 0;
+    double t0 = now_s();
+    int rc = 0;
+    while (done < n) {
+        size_t room = window - (sent - done);
+        if (room > n - sent)
+            room = n - sent;
+        if (room && write_all(fd, burst, room * len)) {
+            rc = -1;
+            break;
+        }
+        sent += room;
+        long got = read_oks(fd, &m);
+        if (got < 0 || done + (size_t)got > sent) {
+            rc = -1;
+            break;
+        }
+        done += (size_t)got;
+    }
+    f->piped_rate = rc ? 0 : (double)n / (now_s() - t0);
+    free(burst);
+    return rc;
+}
+
+/* ---------------- the bare responder ---------------- */
+
+/* Answer "\r\nOK\r\n" for every CR, one write per read, until the host
+ * side goes away (read fails with EIO) or we are killed. */
+static void bare_serve(int master)
+{
+    char in[65536];
+    char *out = NULL;
+    size_t cap = 0;
+    for (;;) {
+        ssize_t r = read(master, in, sizeof(in));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            _exit(0);
+        size_t lines = 0;
+        for (ssize_t i = 0; i < r; i++)
+            lines += in[i] == '\r';
+        if (!lines)
+            continue;
+        if (lines * OK_LEN > cap) {
+            cap = lines * OK_LEN;
+            out = realloc(out, cap);
+            if (!out)
+                _exit(1);
+        }
+        for (size_t i = 0; i < lines; i++)
+            memcpy(out + i * OK_LEN, OK_TEXT, OK_LEN);
+        if (write_all(master, out, lines * OK_LEN))
+            _exit(1);
+    }
+}
+
+/* Fork a bare responder; *host is the slave, opened and set up exactly as
+ * ptyhost does for sarasim (raw, 115200, non-blocking). */
+static pid_t bare_start(int *host)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    char name[64];
+    if (master < 0 || grantpt(master) || unlockpt(master) || ptsname_r(master, name, sizeof(name)))
+        return -1;
+    int fd = open(name, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    struct termios t;
+    if (fd < 0 || tcgetattr(fd, &t))
+        return -1;
+    cfmakeraw(&t);
+    cfsetspeed(&t, B115200);
+    if (tcsetattr(fd, TCSANOW, &t))
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd);
+        bare_serve(master);
+    }
+    close(master);
+    *host = fd;
+    return pid;
+}
+
+/* ---------------- sarasim ---------------- */
+
+static int sarasim_start(simproc *s, const char *const *extra)
+{
+    if (simproc_start(s, extra) || host_open(s, 115200) || host_wait_ready(s, 10000))
+        return -1;
+    char *r = host_cmd(s, "ATE0\r", 2000);
+    int ok = r && strstr(r, OK_TEXT);
+    free(r);
+    host_drain(s, 100); /* a greeting or URC must not count as an answer */
+    return ok ? 0 : -1;
+}
+
+/* ---------------- report ---------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median, min and max of one figure over the rounds. */
+typedef struct spread { double med, min, max; } spread;
+
+static spread spread_of(const target *t, int rounds, size_t offset)
+{
+    double v[rounds];
+    for (int i = 0; i < rounds; i++)
+        v[i] = *(const double *)((const char *)&t->runs[i] + offset);
+    qsort(v, (size_t)rounds, sizeof(double), cmp_double);
+    spread s = { rounds % 2 ? v[rounds / 2] : (v[rounds / 2 - 1] + v[rounds / 2]) / 2, v[0],
+                 v[rounds - 1] };
+    return s;
+}
+
+static void print_round(const target *ts, size_t nt, int round)
+{
+    printf("round %d:\n", round + 1);
+    for (size_t i = 0; i < nt; i++) {
+        const figures *f = &ts[i].runs[round];
+        printf("  %-8s median %7.1f us  p99 %7.1f us  mean %7.1f us  max %8.1f us  "
+               "seq %7.0f cmd/s  piped %7.0f cmd/s\n",
+               ts[i].name, f->median_us, f->p99_us, f->mean_us, f->max_us, f->seq_rate, f->piped_rate);
+    }
+    fflush(stdout);
+}
+
+static void print_summary(const target *ts, size_t nt, const bench_opts *o)
+{
+    static const struct { const char *label; size_t off; const char *fmt; } cols[] = {
+        { "median us", offsetof(figures, median_us), "%9.1f" },
+        { "p99 us", offsetof(figures, p99_us), "%9.1f" },
+        { "seq cmd/s", offsetof(figures, seq_rate), "%9.0f" },
+        { "piped cmd/s", offsetof(figures, piped_rate), "%9.0f" },
+    };
+    printf("\nsummary over %d round%s (median of rounds, [min..max] across rounds):\n", o->rounds,
+           o->rounds > 1 ? "s" : "");
+    for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+        printf("  %-12s", cols[c].label);
+        for (size_t i = 0; i < nt; i++) {
+            spread s = spread_of(&ts[i], o->rounds, cols[c].off);
+            char med[32], lo[32], hi[32];
+            snprintf(med, sizeof(med), cols[c].fmt, s.med);
+            snprintf(lo, sizeof(lo), cols[c].fmt, s.min);
+            snprintf(hi, sizeof(hi), cols[c].fmt, s.max);
+            /* strip the padding inside the brackets */
+            char *l = lo, *h = hi;
+            while (*l == ' ')
+                l++;
+            while (*h == ' ')
+                h++;
+            printf("  %s: %s [%s..%s]", ts[i].name, med + 2, l, h);
+        }
+        printf("\n");
+    }
+    printf("\nratios to bare (per-round ratio, median of rounds; 1.0 = as fast as the machine allows):\n");
+    const target *bare = &ts[0];
+    for (size_t i = 1; i < nt; i++) {
+        double rm[o->rounds], rp[o->rounds], rt[o->rounds];
+        for (int r = 0; r < o->rounds; r++) {
+            rm[r] = ts[i].runs[r].median_us / bare->runs[r].median_us;
+            rp[r] = ts[i].runs[r].p99_us / bare->runs[r].p99_us;
+            rt[r] = bare->runs[r].piped_rate / ts[i].runs[r].piped_rate;
+        }
+        qsort(rm, (size_t)o->rounds, sizeof(double), cmp_double);
+        qsort(rp, (size_t)o->rounds, sizeof(double), cmp_double);
+        qsort(rt, (size_t)o->rounds, sizeof(double), cmp_double);
+        int mid = o->rounds / 2;
+        printf("  %-8s median x%.2f [%.2f..%.2f]  p99 x%.2f  piped throughput: bare is x%.2f faster\n",
+               ts[i].name, rm[mid], rm[0], rm[o->rounds - 1], rp[mid], rt[mid]);
+    }
+    /* The goals, judged on the plain "AT" row of sarasim. */
+    const target *sim = &ts[1];
+    double ratio[o->rounds];
+    for (int r = 0; r < o->rounds; r++)
+        ratio[r] = sim->runs[r].median_us / bare->runs[r].median_us;
+    qsort(ratio, (size_t)o->rounds, sizeof(double), cmp_double);
+    spread piped = spread_of(sim, o->rounds, offsetof(figures, piped_rate));
+    spread seq = spread_of(sim, o->rounds, offsetof(figures, seq_rate));
+    double r_med = ratio[o->rounds / 2];
+    printf("\ngoals (sarasim, \"AT\"):\n");
+    printf("  median <= 2x bare responder      x%.2f            %s\n", r_med, r_med <= 2.0 ? "MET" : "MISSED");
+    printf("  >= 20000 cmd/s sustained (piped) %.0f cmd/s     %s\n", piped.med,
+           piped.med >= 20000 ? "MET" : "MISSED");
+    printf("  (sequential, one at a time:      %.0f cmd/s     %s)\n", seq.med,
+           seq.med >= 20000 ? "also >= 20000" : "below 20000");
+}
+
+/* ---------------- main ---------------- */
+
+static int parse_opts(int argc, char **argv, bench_opts *o)
+{
+    *o = (bench_opts){ 20000, 100000, 16, 3 };
+    int c;
+    while ((c = getopt(argc, argv, "n:p:w:r:h")) != -1) {
+        long v = c == 'h' ? 0 : strtol(optarg, NULL, 10);
+        switch (c) {
+        case 'n': o->seq = (size_t)v; break;
+        case 'p': o->piped = (size_t)v; break;
+        case 'w': o->window = (size_t)v; break;
+        case 'r': o->rounds = (int)v; break;
+        default:
+            fprintf(stderr, "usage: %s [-n SEQ] [-p PIPED] [-w WINDOW] [-r ROUNDS]\n", argv[0]);
+            return -1;
+        }
+    }
+    if (o->seq < 100 || o->piped < 100 || o->window < 1 || o->window > 1000 || o->rounds < 1 ||
+        o->rounds > 100) {
+        fprintf(stderr, "bench_at_rtt: need -n >= 100, -p >= 100, 1 <= -w <= 1000, 1 <= -r <= 100\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int measure(target *t, const bench_opts *o, int round)
+{
+    figures *f = &t->runs[round];
+    /* A short warm-up: page faults, caches, the scheduler's view of us. */
+    figures warm;
+    if (measure_sequential(t->fd, t->cmd, 1000, &warm) ||
+        measure_sequential(t->fd, t->cmd, o->seq, f) ||
+        measure_pipelined(t->fd, t->cmd, o->piped, o->window, f)) {
+        fprintf(stderr, "bench_at_rtt: %s stopped answering\n", t->name);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    bench_opts o;
+    if (parse_opts(argc, argv, &o))
+        return 2;
+    signal(SIGPIPE, SIG_IGN);
+
+    simproc sim, traced;
+    memset(&sim, 0, sizeof(sim));
+    memset(&traced, 0, sizeof(traced));
+    int bare_fd = -1;
+    pid_t bare = bare_start(&bare_fd);
+    static const char *const plain_args[] = { "--boot-time", "100ms", NULL };
+    char trace_path[64];
+    snprintf(trace_path, sizeof(trace_path), "/tmp/bench_at_rtt-%d.trace", (int)getpid());
+    const char *const trace_args[] = { "--boot-time", "100ms", "--trace", trace_path, NULL };
+    int rc = 1;
+    if (bare < 0) {
+        fprintf(stderr, "bench_at_rtt: cannot start the bare responder: %s\n", strerror(errno));
+        goto out;
+    }
+    if (sarasim_start(&sim, plain_args) || sarasim_start(&traced, trace_args)) {
+        fprintf(stderr, "bench_at_rtt: sarasim (%s) did not answer AT\n", SARASIM_BIN);
+        goto out;
+    }
+
+    target ts[] = {
+        { "bare", "bare PTY responder, \"AT\\r\" -> \"\\r\\nOK\\r\\n\" (the machine's limit)", bare_fd,
+          "AT\r", NULL },
+        { "sarasim", "sarasim, \"AT\\r\"", sim.fd, "AT\r", NULL },
+        { "+CSQ", "sarasim, \"AT+CSQ\\r\" (handler formats an answer)", sim.fd, "AT+CSQ\r", NULL },
+        { "trace", "sarasim --trace FILE, \"AT\\r\" (two trace lines per command)", traced.fd, "AT\r",
+          NULL },
+    };
+    size_t nt = sizeof(ts) / sizeof(ts[0]);
+    for (size_t i = 0; i < nt; i++)
+        ts[i].runs = calloc((size_t)o.rounds, sizeof(figures));
+
+    double load[3] = { 0, 0, 0 };
+    getloadavg(load, 3);
+    printf("AT round trips over a PTY (raw, 115200; no pacing: bytes move as fast as the PTY allows)\n");
+    printf("  %zu sequential round trips (send, wait for OK, send the next) and %zu pipelined\n", o.seq,
+           o.piped);
+    printf("  (%zu commands in flight) per target and round; %d rounds, targets interleaved.\n", o.window,
+           o.rounds);
+    printf("  load average at start %.2f %.2f %.2f on %ld CPUs\n", load[0], load[1], load[2],
+           sysconf(_SC_NPROCESSORS_ONLN));
+    for (size_t i = 0; i < nt; i++)
+        printf("  %-8s %s\n", ts[i].name, ts[i].what);
+    printf("\n");
+
+    for (int r = 0; r < o.rounds; r++) {
+        for (size_t i = 0; i < nt; i++)
+            if (measure(&ts[i], &o, r))
+                goto out_free;
+        print_round(ts, nt, r);
+    }
+    print_summary(ts, nt, &o);
+    rc = 0;
+out_free:
+    for (size_t i = 0; i < nt; i++)
+        free(ts[i].runs);
+out:
+    if (bare_fd >= 0)
+        close(bare_fd);
+    if (bare > 0) {
+        kill(bare, SIGTERM);
+        waitpid(bare, NULL, 0);
+    }
+    if (sim.dir[0])
+        simproc_cleanup(&sim);
+    if (traced.dir[0])
+        simproc_cleanup(&traced);
+    unlink(trace_path);
+    return rc;
+}
