@@ -34,10 +34,13 @@
 #include <unistd.h>
 
 #include "ptyhost.h"
+#include "sim/modem.h"
+#include "sim/trace.h"
 
 #define OK_TEXT "\r\nOK\r\n"
 #define OK_LEN 6
 #define IO_TIMEOUT_MS 5000 /* bounds a broken run; a working one never waits for it */
+#define CORE_CMDS 200000
 
 typedef struct bench_opts {
     size_t seq;     /* sequential round trips per measurement */
@@ -51,6 +54,10 @@ typedef struct figures {
     double median_us, p99_us, mean_us, max_us;
     double seq_rate;   /* 1 / mean, commands/s */
     double piped_rate; /* commands/s with a window in flight */
+    double piped_n;    /* commands answered in the pipelined phase */
+    /* CPU time the responder process spent per command (user + system, from
+     * /proc/PID/schedstat): what the machine's load cannot inflate much. */
+    double seq_cpu_us, piped_cpu_us;
 } figures;
 
 /* Something the client can talk to: a host-side fd and a command. */
@@ -59,6 +66,7 @@ typedef struct target {
     const char *what;
     int fd;
     const char *cmd;
+    pid_t pid;     /* the responder process, for its CPU time */
     figures *runs; /* one per round */
 } target;
 
@@ -230,6 +238,7 @@ static int measure_pipelined(int fd, const char *cmd, double seconds, size_t win
         done += (size_t)got;
     }
     f->piped_rate = rc ? 0 : (double)done / (now_s() - t0);
+    f->piped_n = (double)done;
     free(burst);
     return rc;
 }
@@ -306,6 +315,76 @@ static int sarasim_start(simproc *s, const char *const *extra)
     return ok ? 0 : -1;
 }
 
+/* ---------------- the modem core alone ---------------- */
+
+/* Same commands straight into modem_host_write() on a virtual clock: what the
+ * core costs per command without a PTY, an event loop or a scheduler. */
+typedef struct core_case {
+    const char *name;
+    const char *what;
+    const char *cmd;
+    int format_trace; /* format each trace line as sarasim --trace does (no file) */
+    double *ns;       /* per command, one per round */
+} core_case;
+
+typedef struct core_host {
+    ok_matcher oks;
+    size_t answered;
+    int format_trace;
+    bytebuf line;
+} core_host;
+
+static void core_to_host(void *ctx, int port, const uint8_t *p, size_t n)
+{
+    core_host *h = ctx;
+    (void)port;
+    h->answered += ok_matcher_feed(&h->oks, (const char *)p, n);
+}
+
+static void core_trace(void *ctx, const trace_event *ev)
+{
+    core_host *h = ctx;
+    if (!h->format_trace)
+        return;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    bytebuf_clear(&h->line);
+    trace_format(&h->line, ev, &wall);
+}
+
+/* Nanoseconds per command over n commands, -1 if the core misbehaved. */
+static double core_measure(const core_case *cc, size_t n)
+{
+    clk c;
+    clk_init(&c, 0);
+    core_host h = { .format_trace = cc->format_trace };
+    ok_matcher_init(&h.oks);
+    bytebuf_init(&h.line);
+    modem_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    device_cfg_default(&cfg.dev); /* state_dir NULL: nothing persists */
+    modem_io io = { core_to_host, core_trace, &h };
+    modem *m;
+    if (modem_create(&m, &c, &cfg, &io, NULL, 0)) {
+        clk_free(&c);
+        return -1;
+    }
+    modem_set_host_rate(m, 0, 115200);
+    modem_power_on(m);
+    clk_advance(&c, cfg.dev.boot_ns);
+    modem_host_write(m, 0, (const uint8_t *)"ATE0\r", 5);
+    size_t len = strlen(cc->cmd), before = h.answered;
+    long long t0 = now_ns();
+    for (size_t i = 0; i < n; i++)
+        modem_host_write(m, 0, (const uint8_t *)cc->cmd, len);
+    long long t1 = now_ns();
+    size_t answered = h.answered - before;
+    modem_destroy(m);
+    clk_free(&c);
+    bytebuf_free(&h.line);
+    return answered == n ? (double)(t1 - t0) / (double)n : -1;
+}
+
 /* ---------------- report ---------------- */
 
 static int cmp_double(const void *a, const void *b)
@@ -350,9 +429,10 @@ static void print_round(const target *ts, size_t nt, int round)
     printf("round %d:\n", round + 1);
     for (size_t i = 0; i < nt; i++) {
         const figures *f = &ts[i].runs[round];
-        printf("  %-8s median %7.1f us  p99 %7.1f us  mean %7.1f us  max %8.1f us  "
-               "seq %7.0f cmd/s  piped %7.0f cmd/s\n",
-               ts[i].name, f->median_us, f->p99_us, f->mean_us, f->max_us, f->seq_rate, f->piped_rate);
+        printf("  %-8s median %5.1f  p99 %6.1f  mean %5.1f  max %7.1f us | seq %6.0f  piped %6.0f cmd/s"
+               " | cpu/cmd seq %4.1f  piped %4.1f us\n",
+               ts[i].name, f->median_us, f->p99_us, f->mean_us, f->max_us, f->seq_rate, f->piped_rate,
+               f->seq_cpu_us, f->piped_cpu_us);
     }
     fflush(stdout);
 }
@@ -363,16 +443,11 @@ static void fmt_spread(char *buf, size_t size, spread s, int decimals)
     snprintf(buf, size, "%.*f [%.*f..%.*f]", decimals, s.med, decimals, s.min, decimals, s.max);
 }
 
-static void print_summary(const target *ts, size_t nt, const bench_opts *o)
+typedef struct column { const char *label; size_t off; int decimals; } column;
+
+/* One row per target, one "median [min..max]" cell per column. */
+static void print_table(const target *ts, size_t nt, int rounds, const column *cols, size_t ncols)
 {
-    static const struct { const char *label; size_t off; int decimals; } cols[] = {
-        { "median us", offsetof(figures, median_us), 1 },
-        { "p99 us", offsetof(figures, p99_us), 1 },
-        { "seq cmd/s", offsetof(figures, seq_rate), 0 },
-        { "piped cmd/s", offsetof(figures, piped_rate), 0 },
-    };
-    size_t ncols = sizeof(cols) / sizeof(cols[0]);
-    printf("\nsummary: median of %d round%s [min..max across rounds]\n", o->rounds, o->rounds > 1 ? "s" : "");
     printf("  %-8s", "target");
     for (size_t c = 0; c < ncols; c++)
         printf(c + 1 < ncols ? "  %-26s" : "  %s", cols[c].label);
@@ -381,11 +456,31 @@ static void print_summary(const target *ts, size_t nt, const bench_opts *o)
         printf("  %-8s", ts[i].name);
         for (size_t c = 0; c < ncols; c++) {
             char cell[64];
-            fmt_spread(cell, sizeof(cell), spread_of(&ts[i], o->rounds, cols[c].off), cols[c].decimals);
+            fmt_spread(cell, sizeof(cell), spread_of(&ts[i], rounds, cols[c].off), cols[c].decimals);
             printf(c + 1 < ncols ? "  %-26s" : "  %s", cell);
         }
         printf("\n");
     }
+}
+
+static void print_summary(const target *ts, size_t nt, const bench_opts *o)
+{
+    static const column speed[] = {
+        { "median us", offsetof(figures, median_us), 1 },
+        { "p99 us", offsetof(figures, p99_us), 1 },
+        { "seq cmd/s", offsetof(figures, seq_rate), 0 },
+        { "piped cmd/s", offsetof(figures, piped_rate), 0 },
+    };
+    static const column cpu[] = {
+        { "cpu/cmd seq us", offsetof(figures, seq_cpu_us), 2 },
+        { "cpu/cmd piped us", offsetof(figures, piped_cpu_us), 2 },
+    };
+    printf("\nsummary: median of %d round%s [min..max across rounds]\n", o->rounds, o->rounds > 1 ? "s" : "");
+    print_table(ts, nt, o->rounds, speed, sizeof(speed) / sizeof(speed[0]));
+    printf("\nCPU time of the responder process per command (sarasim or the bare child; the host's own\n"
+           "time is not counted):\n");
+    print_table(ts, nt, o->rounds, cpu, sizeof(cpu) / sizeof(cpu[0]));
+
     printf("\nratios to bare, taken within each round (median [min..max] of rounds; x1.00 = as fast as\n"
            "the machine allows):\n");
     const target *bare = &ts[0];
@@ -437,16 +532,102 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
     return 0;
 }
 
+/* Nanoseconds a process has run on a CPU, -1 if the kernel does not say. */
+static long long proc_cpu_ns(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+    FILE *f = fopen(path, "r");
+    long long ns = -1;
+    if (f) {
+        if (fscanf(f, "%lld", &ns) != 1)
+            ns = -1;
+        fclose(f);
+    }
+    return ns;
+}
+
 static int measure(target *t, const bench_opts *o, int round)
 {
     figures *f = &t->runs[round];
     /* A short warm-up: page faults, caches, the scheduler's view of us. */
     figures warm;
-    if (measure_sequential(t->fd, t->cmd, 1000, &warm) ||
-        measure_sequential(t->fd, t->cmd, o->seq, f) ||
-        measure_pipelined(t->fd, t->cmd, o->piped_s, o->window, f)) {
-        fprintf(stderr, "bench_at_rtt: %s stopped answering\n", t->name);
-        return -1;
+    if (measure_sequential(t->fd, t->cmd, 1000, &warm))
+        goto dead;
+    long long c0 = proc_cpu_ns(t->pid);
+    if (measure_sequential(t->fd, t->cmd, o->seq, f))
+        goto dead;
+    long long c1 = proc_cpu_ns(t->pid);
+    if (measure_pipelined(t->fd, t->cmd, o->piped_s, o->window, f))
+        goto dead;
+    long long c2 = proc_cpu_ns(t->pid);
+    f->seq_cpu_us = c0 < 0 ? 0 : (double)(c1 - c0) / 1e3 / (double)o->seq;
+    f->piped_cpu_us = c0 < 0 ? 0 : (double)(c2 - c1) / 1e3 / f->piped_n;
+    return 0;
+dead:
+    fprintf(stderr, "bench_at_rtt: %s stopped answering\n", t->name);
+    return -1;
+}
+
+static void print_intro(const bench_opts *o, const target *ts, size_t nt, const core_case *cs, size_t nc)
+{
+    double load[3] = { 0, 0, 0 };
+    getloadavg(load, 3);
+    printf("AT round trips over a PTY (host side raw, 115200; sarasim without --pacing, so bytes move\n"
+           "as fast as the PTY allows).  Per target and round:\n"
+           "  sequential  %zu commands, each sent when the previous OK has arrived; latency = write of\n"
+           "              the command to the end of its \"\\r\\nOK\\r\\n\" (median, p99, mean, max);\n"
+           "              seq cmd/s = 1 / mean latency\n"
+           "  pipelined   %.1f s with %zu commands always in flight; piped cmd/s = answers / time\n"
+           "%d rounds; in each round the targets run one after the other, so every ratio below compares\n"
+           "figures taken under the same machine load.  Load average at start: %.2f %.2f %.2f (%ld CPUs).\n"
+           "Targets:\n",
+           o->seq, o->piped_s, o->window, o->rounds, load[0], load[1], load[2],
+           sysconf(_SC_NPROCESSORS_ONLN));
+    for (size_t i = 0; i < nt; i++)
+        printf("  %-8s %s\n", ts[i].name, ts[i].what);
+    printf("and, for scale, the modem core alone (%d commands into modem_host_write(), answers out\n"
+           "of the to_host callback, virtual clock: no PTY, no event loop, no syscalls):\n", CORE_CMDS);
+    for (size_t i = 0; i < nc; i++)
+        printf("  %-8s %s\n", cs[i].name, cs[i].what);
+    printf("\n");
+}
+
+static void print_core(const core_case *cs, size_t nc, int rounds)
+{
+    printf("\nmodem core alone, ns per command: median of rounds [min..max]\n");
+    for (size_t i = 0; i < nc; i++) {
+        double v[rounds];
+        memcpy(v, cs[i].ns, sizeof(v));
+        spread sp = spread_sorted(v, rounds);
+        printf("  %-8s %6.0f [%.0f..%.0f] ns\n", cs[i].name, sp.med, sp.min, sp.max);
+    }
+}
+
+/* Every target, then the core cases, once per round. */
+static int run_rounds(const bench_opts *o, target *ts, size_t nt, core_case *cs, size_t nc,
+                      const char *trace_path)
+{
+    for (int r = 0; r < o->rounds; r++) {
+        /* sarasim appends to the trace (O_APPEND): keep it from growing by
+         * tens of megabytes a round */
+        if (truncate(trace_path, 0)) {
+            /* not there yet or gone: nothing to keep small */
+        }
+        for (size_t i = 0; i < nt; i++)
+            if (measure(&ts[i], o, r))
+                return -1;
+        print_round(ts, nt, r);
+        printf("  core    ");
+        for (size_t i = 0; i < nc; i++) {
+            cs[i].ns[r] = core_measure(&cs[i], CORE_CMDS);
+            if (cs[i].ns[r] < 0) {
+                fprintf(stderr, "bench_at_rtt: the modem core did not answer %s\n", cs[i].name);
+                return -1;
+            }
+            printf("  %s %.0f ns/cmd", cs[i].name, cs[i].ns[r]);
+        }
+        printf("\n");
     }
     return 0;
 }
@@ -467,61 +648,45 @@ int main(int argc, char **argv)
     char trace_path[64];
     snprintf(trace_path, sizeof(trace_path), "/tmp/bench_at_rtt-%d.trace", (int)getpid());
     const char *const trace_args[] = { "--boot-time", "100ms", "--trace", trace_path, NULL };
+    target ts[] = {
+        { "bare", "bare PTY responder, \"AT\\r\" -> \"\\r\\nOK\\r\\n\" (the machine's limit)", bare_fd,
+          "AT\r", bare, NULL },
+        { "sarasim", "sarasim, \"AT\\r\"", -1, "AT\r", 0, NULL },
+        { "+CSQ", "sarasim, \"AT+CSQ\\r\" (handler formats an answer)", -1, "AT+CSQ\r", 0, NULL },
+        { "trace", "sarasim --trace FILE, \"AT\\r\" (two trace lines per command)", -1, "AT\r", 0, NULL },
+    };
+    core_case cs[] = {
+        { "AT", "\"AT\\r\"", "AT\r", 0, NULL },
+        { "+CSQ", "\"AT+CSQ\\r\"", "AT+CSQ\r", 0, NULL },
+        { "trace", "\"AT\\r\" with its two trace lines formatted as --trace does (not written)", "AT\r", 1,
+          NULL },
+    };
+    size_t nt = sizeof(ts) / sizeof(ts[0]), nc = sizeof(cs) / sizeof(cs[0]);
+    for (size_t i = 0; i < nt; i++)
+        ts[i].runs = calloc((size_t)o.rounds, sizeof(figures));
+    for (size_t i = 0; i < nc; i++)
+        cs[i].ns = calloc((size_t)o.rounds, sizeof(double));
     int rc = 1;
     if (bare < 0) {
         fprintf(stderr, "bench_at_rtt: cannot start the bare responder: %s\n", strerror(errno));
-        goto out;
-    }
-    if (sarasim_start(&sim, plain_args) || sarasim_start(&traced, trace_args)) {
+    } else if (sarasim_start(&sim, plain_args) || sarasim_start(&traced, trace_args)) {
         fprintf(stderr, "bench_at_rtt: sarasim (%s) did not answer AT\n", SARASIM_BIN);
-        goto out;
-    }
-
-    target ts[] = {
-        { "bare", "bare PTY responder, \"AT\\r\" -> \"\\r\\nOK\\r\\n\" (the machine's limit)", bare_fd,
-          "AT\r", NULL },
-        { "sarasim", "sarasim, \"AT\\r\"", sim.fd, "AT\r", NULL },
-        { "+CSQ", "sarasim, \"AT+CSQ\\r\" (handler formats an answer)", sim.fd, "AT+CSQ\r", NULL },
-        { "trace", "sarasim --trace FILE, \"AT\\r\" (two trace lines per command)", traced.fd, "AT\r",
-          NULL },
-    };
-    size_t nt = sizeof(ts) / sizeof(ts[0]);
-    for (size_t i = 0; i < nt; i++)
-        ts[i].runs = calloc((size_t)o.rounds, sizeof(figures));
-
-    double load[3] = { 0, 0, 0 };
-    getloadavg(load, 3);
-    printf("AT round trips over a PTY (host side raw, 115200; sarasim without --pacing, so bytes move\n"
-           "as fast as the PTY allows).  Per target and round:\n"
-           "  sequential  %zu commands, each sent when the previous OK has arrived; latency = write of\n"
-           "              the command to the end of its \"\\r\\nOK\\r\\n\" (median, p99, mean, max);\n"
-           "              seq cmd/s = 1 / mean latency\n"
-           "  pipelined   %.1f s with %zu commands always in flight; piped cmd/s = answers / time\n"
-           "%d rounds; in each round the targets run one after the other, so every ratio below compares\n"
-           "figures taken under the same machine load.  Load average at start: %.2f %.2f %.2f (%ld CPUs).\n"
-           "Targets:\n",
-           o.seq, o.piped_s, o.window, o.rounds, load[0], load[1], load[2], sysconf(_SC_NPROCESSORS_ONLN));
-    for (size_t i = 0; i < nt; i++)
-        printf("  %-8s %s\n", ts[i].name, ts[i].what);
-    printf("\n");
-
-    for (int r = 0; r < o.rounds; r++) {
-        /* sarasim appends to the trace (O_APPEND): keep it from growing by
-         * tens of megabytes a round */
-        if (truncate(trace_path, 0)) {
-            /* not there yet or gone: nothing to keep small */
+    } else {
+        ts[1].fd = ts[2].fd = sim.fd;
+        ts[1].pid = ts[2].pid = sim.pid;
+        ts[3].fd = traced.fd;
+        ts[3].pid = traced.pid;
+        print_intro(&o, ts, nt, cs, nc);
+        if (run_rounds(&o, ts, nt, cs, nc, trace_path) == 0) {
+            print_summary(ts, nt, &o);
+            print_core(cs, nc, o.rounds);
+            rc = 0;
         }
-        for (size_t i = 0; i < nt; i++)
-            if (measure(&ts[i], &o, r))
-                goto out_free;
-        print_round(ts, nt, r);
     }
-    print_summary(ts, nt, &o);
-    rc = 0;
-out_free:
     for (size_t i = 0; i < nt; i++)
         free(ts[i].runs);
-out:
+    for (size_t i = 0; i < nc; i++)
+        free(cs[i].ns);
     if (bare_fd >= 0)
         close(bare_fd);
     if (bare > 0) {
