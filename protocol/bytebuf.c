@@ -63,17 +63,29 @@ int bytebuf_append_byte(bytebuf *b, uint8_t c)
     return bytebuf_append(b, &c, 1);
 }
 
+/* Room tried before measuring: most formatted text (result codes, trace
+ * lines, information text) fits, and is then formatted once, not twice. */
+#define APPENDF_GUESS 128
+
 int bytebuf_vappendf(bytebuf *b, const char *fmt, va_list ap)
 {
+    if (bytebuf_reserve(b, APPENDF_GUESS))
+        return -ENOMEM;
+    size_t room = b->cap - b->len; /* counts the NUL's byte */
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    int n = vsnprintf((char *)b->data + b->len, room, fmt, ap2);
     va_end(ap2);
-    if (n < 0)
-        return -EINVAL;
-    if (bytebuf_reserve(b, (size_t)n))
-        return -ENOMEM;
-    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    int rc = n < 0 ? -EINVAL : 0;
+    if (!rc && (size_t)n >= room) { /* truncated: grow, format again */
+        rc = bytebuf_reserve(b, (size_t)n);
+        if (!rc)
+            vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
+    if (rc) {
+        b->data[b->len] = 0; /* intact: drop what the try wrote past len */
+        return rc;
+    }
     b->len += (size_t)n;
     return 0;
 }

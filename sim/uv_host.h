@@ -44,6 +44,7 @@ typedef struct uv_pty {
     uv_poll_t ipoll;
     int poll_events;
     bytebuf outq;       /* bytes for the host not yet written */
+    int holding;        /* a host chunk is being processed: queue, write after */
 } uv_pty;
 
 /* Create the PTY and the symlink at link (replacing a stale link, refusing

@@ -9,6 +9,15 @@
  * flushed, so the next host does not read stale bytes.
  * The host's line speed is read from the master's termios (shared with the
  * slave) before each chunk, so the wire model sees the host's baud rate.
+ * (TIOCPKT packet mode cannot replace that read: Linux reports termios
+ * changes to the master only while the slave has EXTPROC set, which a host
+ * may clear and would see in its own tcgetattr.)
+ *
+ * Everything the module says while one chunk from the host is processed
+ * leaves in a single write once the chunk is done, as a UART's transmit FIFO
+ * drains: a host that pipelines commands costs one write per read, not one
+ * per answer (each PTY write is a syscall plus kernel work to push the flip
+ * buffer; see docs/bench.md).  The bytes and their order are unchanged.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -98,15 +107,49 @@ static int host_present(uv_pty *p)
     return p->inotify < 0 || p->host_opens > 0;
 }
 
-void uv_pty_send(uv_pty *p, const uint8_t *data, size_t n)
+static void queue_out(uv_pty *p, const uint8_t *data, size_t n)
 {
-    if (!host_present(p))
-        return;
     if (p->outq.len + n > OUTQ_CAP)
         bytebuf_consume(&p->outq, p->outq.len + n - OUTQ_CAP);
     bytebuf_append(&p->outq, data, n);
+}
+
+static void flush_and_watch(uv_pty *p)
+{
     flush_outq(p);
     set_poll(p, p->outq.len ? UV_READABLE | UV_WRITABLE : UV_READABLE);
+}
+
+void uv_pty_send(uv_pty *p, const uint8_t *data, size_t n)
+{
+    if (p->holding) { /* the end of the chunk flushes (see host_chunk) */
+        queue_out(p, data, n);
+        return;
+    }
+    if (!host_present(p))
+        return;
+    queue_out(p, data, n);
+    flush_and_watch(p);
+}
+
+/* One chunk from the host through the modem; its answers leave together.
+ * Host opens and closes are looked at before the chunk is processed, as a
+ * per-answer send would have: whoever wrote the chunk hears the answers
+ * unless every host had closed by then.  A close noticed later flushes the
+ * slave's queue (drain_inotify), as for any answer already written. */
+static void host_chunk(uv_pty *p, const uint8_t *buf, size_t n)
+{
+    int present = host_present(p);
+    p->holding = 1;
+    modem_set_host_rate(p->m, p->port, host_rate(p));
+    uv_simclock_sync(p->clock);
+    modem_host_write(p->m, p->port, buf, n);
+    uv_simclock_rearm(p->clock);
+    p->holding = 0;
+    if (!present) /* older bytes went when the last host closed */
+        bytebuf_clear(&p->outq);
+    if (p->outq.len)
+        flush_and_watch(p);
 }
 
 static void poll_cb(uv_poll_t *h, int status, int events)
@@ -126,10 +169,7 @@ static void poll_cb(uv_poll_t *h, int status, int events)
             if (n <= 0)
                 break;
             total += (size_t)n;
-            modem_set_host_rate(p->m, p->port, host_rate(p));
-            uv_simclock_sync(p->clock);
-            modem_host_write(p->m, p->port, buf, (size_t)n);
-            uv_simclock_rearm(p->clock);
+            host_chunk(p, buf, (size_t)n);
         }
     }
     if (events & UV_WRITABLE) {

@@ -234,22 +234,26 @@ int host_expect_exact(simproc *s, const char *want, int timeout_ms)
     return -1;
 }
 
-/* Length of the response if rx holds a complete one, else 0. */
+/* Length of the first complete response in rx, else 0: it ends at the
+ * earliest final result code, so pipelined answers come out one by one. */
 static size_t complete_response(const bytebuf *b)
 {
-    static const char *const finals[] = { "\r\nOK\r\n", "\r\nERROR\r\n", "0\r", "4\r" };
-    for (size_t i = 0; i < 2; i++) {
+    static const char *const finals[] = { "\r\nOK\r\n", "\r\nERROR\r\n" };
+    size_t best = 0;
+    for (size_t i = 0; i < sizeof(finals) / sizeof(finals[0]); i++) {
         const uint8_t *at = find(b, finals[i], strlen(finals[i]));
-        if (at)
-            return (size_t)(at - b->data) + strlen(finals[i]);
+        size_t end = at ? (size_t)(at - b->data) + strlen(finals[i]) : 0;
+        if (end && (!best || end < best))
+            best = end;
     }
     const uint8_t *cme = find(b, "+CME ERROR: ", 12);
     if (cme) {
-        const uint8_t *end = memchr(cme, '\n', b->len - (size_t)(cme - b->data));
-        if (end)
-            return (size_t)(end - b->data) + 1;
+        const uint8_t *nl = memchr(cme, '\n', b->len - (size_t)(cme - b->data));
+        size_t end = nl ? (size_t)(nl - b->data) + 1 : 0;
+        if (end && (!best || end < best))
+            best = end;
     }
-    return 0;
+    return best;
 }
 
 char *host_response(simproc *s, int timeout_ms)
