@@ -43,29 +43,96 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-int atomic_write_file(const char *dir, const char *name, const void *data, size_t len)
+int atomic_file_open(atomic_file *af, const char *dir, const char *name)
 {
-    char tmp[PATH_MAX], dst[PATH_MAX];
+    char tmp[PATH_MAX];
+    af->fd = -1;
+    af->end = af->flushed = 0;
+    if (snprintf(af->dir, sizeof(af->dir), "%s", dir) >= (int)sizeof(af->dir) ||
+        snprintf(af->name, sizeof(af->name), "%s", name) >= (int)sizeof(af->name))
+        return -ENAMETOOLONG;
     int rc = join(tmp, sizeof(tmp), dir, name, ".tmp");
-    if (!rc)
-        rc = join(dst, sizeof(dst), dir, name, "");
     if (rc)
         return rc;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    rc = write_all(fd, data, len);
-    if (!rc && fsync(fd))
+    af->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    return af->fd < 0 ? -errno : 0;
+}
+
+int atomic_file_append(atomic_file *af, const void *data, size_t len)
+{
+    int rc = write_all(af->fd, data, len);
+    if (!rc)
+        af->end += (off_t)len;
+    return rc;
+}
+
+int atomic_file_pwrite(atomic_file *af, const void *data, size_t len, off_t off)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t w = pwrite(af->fd, p, len, off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += w;
+        off += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+void atomic_file_writeback(atomic_file *af)
+{
+    if (af->end > af->flushed) {
+        /* A hint only: when it fails, the final fsync does all the work. */
+        sync_file_range(af->fd, af->flushed, af->end - af->flushed, SYNC_FILE_RANGE_WRITE);
+        af->flushed = af->end;
+    }
+}
+
+void atomic_file_abort(atomic_file *af)
+{
+    char tmp[PATH_MAX];
+    if (af->fd >= 0)
+        close(af->fd);
+    af->fd = -1;
+    if (!join(tmp, sizeof(tmp), af->dir, af->name, ".tmp"))
+        unlink(tmp);
+}
+
+int atomic_file_commit(atomic_file *af)
+{
+    char tmp[PATH_MAX], dst[PATH_MAX];
+    int rc = fsync(af->fd) ? -errno : 0;
+    if (close(af->fd) && !rc)
         rc = -errno;
-    if (close(fd) && !rc)
-        rc = -errno;
+    af->fd = -1;
+    if (!rc)
+        rc = join(tmp, sizeof(tmp), af->dir, af->name, ".tmp");
+    if (!rc)
+        rc = join(dst, sizeof(dst), af->dir, af->name, "");
     if (!rc && rename(tmp, dst))
         rc = -errno;
     if (rc) {
-        unlink(tmp);
+        atomic_file_abort(af);
         return rc;
     }
-    return fsync_dir(dir);
+    return fsync_dir(af->dir);
+}
+
+int atomic_write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+    atomic_file af;
+    int rc = atomic_file_open(&af, dir, name);
+    if (!rc)
+        rc = atomic_file_append(&af, data, len);
+    if (rc) {
+        atomic_file_abort(&af);
+        return rc;
+    }
+    return atomic_file_commit(&af);
 }
 
 int atomic_remove_file(const char *dir, const char *name)

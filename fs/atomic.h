@@ -5,9 +5,31 @@
 #ifndef SARASIM_ATOMIC_H
 #define SARASIM_ATOMIC_H
 
+#include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 int atomic_write_file(const char *dir, const char *name, const void *data, size_t len);
+
+/* The same, written piece by piece (a download that arrives over minutes):
+ * open, write / pwrite as the data comes, commit (fsync, rename, fsync of the
+ * directory) or abort (the temp file goes).  atomic_file_writeback() starts
+ * the kernel writing what is there so far, so the final fsync has little
+ * left to do. */
+typedef struct atomic_file {
+    int fd;
+    off_t end;        /* bytes written so far (append position) */
+    off_t flushed;    /* writeback started up to here */
+    char dir[PATH_MAX];
+    char name[NAME_MAX + 1];
+} atomic_file;
+
+int atomic_file_open(atomic_file *af, const char *dir, const char *name);
+int atomic_file_append(atomic_file *af, const void *data, size_t len);
+int atomic_file_pwrite(atomic_file *af, const void *data, size_t len, off_t off);
+void atomic_file_writeback(atomic_file *af);
+int atomic_file_commit(atomic_file *af);
+void atomic_file_abort(atomic_file *af);
 /* Remove dir/name and fsync dir, so the removal survives a power cut.
  * A name that is already gone is not an error. */
 int atomic_remove_file(const char *dir, const char *name);

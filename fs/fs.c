@@ -246,30 +246,50 @@ static int blob_name(fs_tag tag, const char *name, char out[BLOB_NAME_LEN + 1])
     return 0;
 }
 
+/* The blob header, always HEADER_MAX bytes: a "pad=" line fills it, so a
+ * download can write its data behind the header as it arrives and the header
+ * once the size and CRC are known. */
+static int blob_header(char hdr[HEADER_MAX], fs_tag tag, uint64_t seq, size_t size, unsigned long crc,
+                       const char *name)
+{
+    int h = snprintf(hdr, HEADER_MAX, BLOB_MAGIC "tag=%s\nseq=%" PRIu64 "\nsize=%zu\ncrc32=%08lx\nname=",
+                     fs_tag_name(tag), seq, size, crc);
+    for (const uint8_t *p = (const uint8_t *)name; *p; p++)
+        h += snprintf(hdr + h, HEADER_MAX - (size_t)h, "%02x", *p);
+    h += snprintf(hdr + h, HEADER_MAX - (size_t)h, "\npad=");
+    if (h + 2 > HEADER_MAX)
+        return -EINVAL;
+    memset(hdr + h, ' ', (size_t)(HEADER_MAX - h - 2));
+    memcpy(hdr + HEADER_MAX - 2, "\n\n", 2);
+    return 0;
+}
+
+static unsigned long crc_of(const void *p, size_t n)
+{
+    return crc32(crc32(0L, Z_NULL, 0), (const Bytef *)p, (uInt)n);
+}
+
 static int blob_write(const fs *f, const fs_file *file)
 {
     if (!f->dir)
         return 0;
-    char bn[BLOB_NAME_LEN + 1];
+    char bn[BLOB_NAME_LEN + 1], hdr[HEADER_MAX];
     int rc = blob_name(file->tag, file->name, bn);
+    if (!rc)
+        rc = blob_header(hdr, file->tag, file->seq, file->len, crc_of(file->data, file->len), file->name);
     if (rc)
         return rc;
-    char hdr[HEADER_MAX];
-    int h = snprintf(hdr, sizeof(hdr), BLOB_MAGIC "tag=%s\nseq=%" PRIu64 "\nsize=%zu\ncrc32=%08lx\nname=",
-                     fs_tag_name(file->tag), file->seq, file->len,
-                     crc32(crc32(0L, Z_NULL, 0), file->data, (uInt)file->len));
-    for (const uint8_t *p = (const uint8_t *)file->name; *p; p++)
-        h += snprintf(hdr + h, sizeof(hdr) - (size_t)h, "%02x", *p);
-    h += snprintf(hdr + h, sizeof(hdr) - (size_t)h, "\n\n");
-    uint8_t *blob = malloc((size_t)h + file->len + 1);
-    if (!blob)
-        return -ENOMEM;
-    memcpy(blob, hdr, (size_t)h);
-    if (file->len)
-        memcpy(blob + h, file->data, file->len);
-    rc = atomic_write_file(f->dir, bn, blob, (size_t)h + file->len);
-    free(blob);
-    return rc;
+    atomic_file af;
+    rc = atomic_file_open(&af, f->dir, bn);
+    if (!rc)
+        rc = atomic_file_append(&af, hdr, sizeof(hdr));
+    if (!rc)
+        rc = atomic_file_append(&af, file->data, file->len);
+    if (rc) {
+        atomic_file_abort(&af);
+        return rc;
+    }
+    return atomic_file_commit(&af);
 }
 
 static int blob_remove(const fs *f, const fs_file *file)
@@ -332,7 +352,13 @@ static int blob_parse(const char *bn, const char *text, size_t len, fs_file *fil
         header_field(&p, end, "seq", &v, &vl) || parse_u64(v, vl, &seq) ||
         header_field(&p, end, "size", &v, &vl) || parse_u64(v, vl, &size) ||
         header_field(&p, end, "crc32", &v, &vl) || vl != 8 || sscanf(v, "%8" SCNx64, &crc) != 1 ||
-        header_field(&p, end, "name", &v, &vl) || vl % 2 || vl / 2 > FS_NAME_MAX || p >= end || *p != '\n')
+        header_field(&p, end, "name", &v, &vl) || vl % 2 || vl / 2 > FS_NAME_MAX)
+        return -EINVAL;
+    const char *pad;
+    size_t padlen;
+    if (p < end && *p == 'p' && header_field(&p, end, "pad", &pad, &padlen))
+        return -EINVAL;
+    if (p >= end || *p != '\n')
         return -EINVAL;
     p++;
     char name[FS_NAME_MAX + 1];
@@ -346,7 +372,7 @@ static int blob_parse(const char *bn, const char *text, size_t len, fs_file *fil
     char expect[BLOB_NAME_LEN + 1];
     size_t data_len = len - (size_t)(p - text);
     if (fs_name_check(name, vl / 2) || blob_name(tag, name, expect) || strcmp(expect, bn) ||
-        size != data_len || crc != crc32(crc32(0L, Z_NULL, 0), (const Bytef *)p, (uInt)data_len))
+        size != data_len || crc != crc_of(p, data_len))
         return -EINVAL;
     file->tag = tag;
     file->seq = seq;
@@ -406,36 +432,53 @@ int fs_load(fs *f)
 
 /* ---------------- changing files ---------------- */
 
+/* Swap a new version of a file into the index (its blob is already on disk). */
+static int index_replace(fs *f, fs_file *old, fs_file *nf)
+{
+    if (old)
+        index_remove(f, old);
+    int rc = index_add(f, nf);
+    if (rc)
+        file_free(nf);
+    return rc;
+}
+
+/* The file as it would be after appending (or replacing with) len bytes. */
+static int new_version(fs *f, fs_file *old, fs_tag tag, const char *name, const void *data, size_t len,
+                       int append, fs_file *nf)
+{
+    size_t keep = old && append ? old->len : 0;
+    *nf = (fs_file){ tag, strdup(name), malloc(keep + len + 1), keep + len, old ? old->seq : f->next_seq };
+    if (!nf->name || !nf->data) {
+        file_free(nf);
+        return -ENOMEM;
+    }
+    if (keep)
+        memcpy(nf->data, old->data, keep);
+    if (len)
+        memcpy(nf->data + keep, data, len);
+    return 0;
+}
+
 int fs_put(fs *f, fs_tag tag, const char *name, const void *data, size_t len, int append)
 {
     if (tag >= FS_TAG__COUNT || fs_name_check(name, strlen(name)))
         return -EINVAL;
     name = fs_stored_name(tag, name);
     fs_file *old = find_file(f, tag, name);
-    size_t keep = old && append ? old->len : 0;
     size_t freed = old && !append ? old->len : 0;
     if (len > fs_free_space(f) + freed)
         return -ENOSPC;
-    fs_file nf = { tag, strdup(name), malloc(keep + len + 1), keep + len, old ? old->seq : f->next_seq };
-    if (!nf.name || !nf.data) {
-        file_free(&nf);
-        return -ENOMEM;
-    }
-    if (keep)
-        memcpy(nf.data, old->data, keep);
-    if (len)
-        memcpy(nf.data + keep, data, len);
-    int rc = blob_write(f, &nf); /* disk first: memory never runs ahead of flash */
+    fs_file nf;
+    int rc = new_version(f, old, tag, name, data, len, append, &nf);
+    if (rc)
+        return rc;
+    rc = blob_write(f, &nf); /* disk first: memory never runs ahead of flash */
     if (rc) {
         file_free(&nf);
         return rc;
     }
-    if (old)
-        index_remove(f, old);
-    rc = index_add(f, &nf);
-    if (rc)
-        file_free(&nf);
-    return rc;
+    return index_replace(f, old, &nf);
 }
 
 int fs_delete(fs *f, fs_tag tag, const char *name)
@@ -482,6 +525,33 @@ int fs_apply_reboot(fs *f, fs_reboot_kind kind)
 
 /* ---------------- downloads ---------------- */
 
+/* With a state dir the download streams into the blob's temp file as it
+ * arrives (behind a header written last), so completing it costs a fsync
+ * and a rename, not writing the whole file. */
+static int writer_stream_open(fs_writer *w)
+{
+    fs *f = w->f;
+    const fs_file *old = find_file(f, w->tag, w->name);
+    char bn[BLOB_NAME_LEN + 1], hdr[HEADER_MAX];
+    memset(hdr, ' ', sizeof(hdr));
+    int rc = blob_name(w->tag, w->name, bn);
+    if (!rc)
+        rc = atomic_file_open(&w->af, f->dir, bn);
+    if (!rc)
+        rc = atomic_file_append(&w->af, hdr, sizeof(hdr)); /* placeholder */
+    w->base_len = old ? old->len : 0;
+    w->base_seq = old ? old->seq : 0;
+    w->crc = crc32(0L, Z_NULL, 0);
+    if (!rc && old && old->len) { /* +UDWNFILE appends to an existing file */
+        rc = atomic_file_append(&w->af, old->data, old->len);
+        w->crc = crc32(w->crc, old->data, (uInt)old->len);
+    }
+    if (rc)
+        atomic_file_abort(&w->af);
+    w->streaming = !rc;
+    return rc;
+}
+
 int fs_writer_begin(fs_writer *w, fs *f, fs_tag tag, const char *name, size_t len, size_t size)
 {
     memset(w, 0, sizeof(*w));
@@ -499,9 +569,29 @@ int fs_writer_begin(fs_writer *w, fs *f, fs_tag tag, const char *name, size_t le
     w->f = f;
     w->tag = tag;
     w->want = size;
+    /* Streaming is an optimisation: when the temp file cannot be opened
+     * the bytes are collected in memory and the store error comes at the
+     * end, as it would on the module. */
+    if (f->dir)
+        writer_stream_open(w);
     w->active = 1;
     f->reserved += size;
     return 0;
+}
+
+#define WRITEBACK_STEP (256u << 10)
+
+/* Write what has arrived since the last call to the temp file and start its
+ * writeback; done in large steps so a download costs few system calls. */
+static void writer_stream_push(fs_writer *w)
+{
+    size_t n = w->got - w->pushed;
+    if (!n || w->stream_error)
+        return;
+    w->stream_error = atomic_file_append(&w->af, w->buf + w->pushed, n);
+    w->crc = crc32(w->crc, w->buf + w->pushed, (uInt)n);
+    w->pushed = w->got;
+    atomic_file_writeback(&w->af);
 }
 
 size_t fs_writer_feed(fs_writer *w, const void *p, size_t n)
@@ -511,6 +601,8 @@ size_t fs_writer_feed(fs_writer *w, const void *p, size_t n)
     size_t take = w->want - w->got < n ? w->want - w->got : n;
     memcpy(w->buf + w->got, p, take);
     w->got += take;
+    if (w->streaming && w->got - w->pushed >= WRITEBACK_STEP)
+        writer_stream_push(w);
     return take;
 }
 
@@ -518,10 +610,32 @@ static void writer_release(fs_writer *w)
 {
     if (!w->active)
         return;
+    if (w->streaming)
+        atomic_file_abort(&w->af);
+    w->streaming = 0;
     w->f->reserved -= w->want;
     free(w->buf);
     w->buf = NULL;
     w->active = 0;
+}
+
+/* Finish the streamed blob: header, fsync, rename. */
+static int writer_stream_commit(fs_writer *w, const fs_file *nf)
+{
+    char hdr[HEADER_MAX];
+    writer_stream_push(w);
+    int rc = w->stream_error;
+    if (!rc)
+        rc = blob_header(hdr, nf->tag, nf->seq, nf->len, w->crc, nf->name);
+    if (!rc)
+        rc = atomic_file_pwrite(&w->af, hdr, sizeof(hdr), 0);
+    if (rc) {
+        atomic_file_abort(&w->af);
+    } else {
+        rc = atomic_file_commit(&w->af);
+    }
+    w->streaming = 0;
+    return rc;
 }
 
 int fs_writer_commit(fs_writer *w)
@@ -529,13 +643,40 @@ int fs_writer_commit(fs_writer *w)
     if (!fs_writer_complete(w))
         return -EINVAL;
     fs *f = w->f;
-    uint8_t *buf = w->buf;
-    size_t got = w->got;
-    w->buf = NULL; /* keep the bytes past the release */
+    fs_file *old = find_file(f, w->tag, w->name);
+    int same_base = (old ? old->len : 0) == w->base_len && (!old || old->seq == w->base_seq);
+    if (!w->streaming || !same_base) {
+        /* memory only, or the file changed under the download (the other
+         * UART): store the collected bytes the plain way */
+        uint8_t *buf = w->buf;
+        size_t got = w->got;
+        w->buf = NULL; /* keep the bytes past the release */
+        writer_release(w);
+        int rc = fs_put(f, w->tag, w->name, buf, got, 1);
+        free(buf);
+        return rc;
+    }
+    writer_stream_push(w); /* everything on disk before the buffer changes hands */
+    fs_file nf;
+    int rc;
+    if (!old) { /* a new file: its bytes are the download buffer itself */
+        nf = (fs_file){ w->tag, strdup(w->name), w->buf, w->got, f->next_seq };
+        w->buf = NULL;
+        rc = nf.name ? 0 : -ENOMEM;
+    } else {
+        rc = new_version(f, old, w->tag, w->name, w->buf, w->got, 1, &nf);
+    }
+    if (!rc)
+        rc = writer_stream_commit(w, &nf);
+    else
+        atomic_file_abort(&w->af);
+    w->streaming = 0;
     writer_release(w);
-    int rc = fs_put(f, w->tag, w->name, buf, got, 1);
-    free(buf);
-    return rc;
+    if (rc) {
+        file_free(&nf);
+        return rc;
+    }
+    return index_replace(f, old, &nf);
 }
 
 void fs_writer_abort(fs_writer *w) { writer_release(w); }

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "atomic.h"
+
 /* Longest file name the module takes, in bytes (ubxlib's
  * U_CELL_FILE_NAME_MAX_LENGTH, the u-blox manuals' 248 characters). */
 #define FS_NAME_MAX 248
@@ -121,6 +123,14 @@ typedef struct fs_writer {
     uint8_t *buf;
     size_t want, got;
     int active;
+    /* with a state dir: the blob is written as the bytes arrive */
+    int streaming;
+    int stream_error;     /* first write error, reported at commit */
+    size_t pushed;        /* bytes of buf already written to the temp file */
+    atomic_file af;
+    unsigned long crc;
+    size_t base_len;      /* the file appended to, as it was at begin */
+    uint64_t base_seq;
 } fs_writer;
 
 /* Checks the name and the free space, reserves size bytes.  0, -EINVAL,

@@ -132,24 +132,23 @@ void uv_pty_send(uv_pty *p, const uint8_t *data, size_t n)
     flush_and_watch(p);
 }
 
-/* One chunk from the host through the modem; its answers leave together.
- * Host opens and closes are looked at before the chunk is processed, as a
- * per-answer send would have: whoever wrote the chunk hears the answers
- * unless every host had closed by then.  A close noticed later flushes the
- * slave's queue (drain_inotify), as for any answer already written. */
+/* One chunk from the host through the modem; its answers leave together,
+ * in one write.  Whether a host still has the port open is looked at only
+ * when there is something to send (a download in data mode sends nothing):
+ * answers to a host that closed in the meantime are lost, as on a wire. */
 static void host_chunk(uv_pty *p, const uint8_t *buf, size_t n)
 {
-    int present = host_present(p);
     p->holding = 1;
     modem_set_host_rate(p->m, p->port, host_rate(p));
     uv_simclock_sync(p->clock);
     modem_host_write(p->m, p->port, buf, n);
-    uv_simclock_rearm(p->clock);
     p->holding = 0;
-    if (!present) /* older bytes went when the last host closed */
-        bytebuf_clear(&p->outq);
-    if (p->outq.len)
+    if (!p->outq.len)
+        return;
+    if (host_present(p))
         flush_and_watch(p);
+    else
+        bytebuf_clear(&p->outq);
 }
 
 static void poll_cb(uv_poll_t *h, int status, int events)
@@ -171,6 +170,7 @@ static void poll_cb(uv_poll_t *h, int status, int events)
             total += (size_t)n;
             host_chunk(p, buf, (size_t)n);
         }
+        uv_simclock_rearm(p->clock);
     }
     if (events & UV_WRITABLE) {
         flush_outq(p);
