@@ -9,6 +9,7 @@
 #include "modem.h"
 #include "net.h"
 #include "nvm.h"
+#include "override.h"
 #include "uart.h"
 
 /* What the modem does once the current command line has been answered. */
@@ -82,6 +83,7 @@ struct modem {
     int ucged_mode;
     upsd_profile upsd[UPSD_PROFILES];
     int64_t net_time_base;
+    override_list overrides; /* forced responses (world faults) */
 };
 
 /* Formatting rules currently in force (ATV, ATQ, +CMEE). */
