@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -171,7 +172,12 @@ int override_apply(override_list *l, cmd_ctx *x, int *result)
             s = nl ? nl + 1 : s + len;
         }
         *result = o->result;
-        modem_trace_event(x->m, "override %s result=%d%s", o->name, o->result, o->once ? " once" : "");
+        char res[24];
+        if (AT_IS_CME(o->result) || AT_IS_CMS(o->result))
+            snprintf(res, sizeof(res), "%s%d", AT_IS_CME(o->result) ? "cme" : "cms", AT_ERR_CODE(o->result));
+        else
+            snprintf(res, sizeof(res), "%d", o->result);
+        modem_trace_event(x->m, "override %s result=%s%s", o->name, res, o->once ? " once" : "");
         if (o->once)
             remove_at(l, k);
         return 1;
