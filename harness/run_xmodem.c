@@ -40,15 +40,15 @@ static int put_frame(xm_run *x, const xm_frame *f)
     int port = x->st->port;
     const sc_xm_fault *xf = fault_for(x, f);
     if (!xf) {
-        wire_host_write(&r->wire, port, f->bytes, f->len);
+        sc_env_host_write(&r->env, port, f->bytes, f->len);
         return 0;
     }
     runner_log(r, "xmodem host block=%u attempt=%u fault=%s", (unsigned)f->index, f->attempt, fault_names[xf->kind]);
     switch (xf->kind) {
     case XM_FAULT_DROP: return 0;
     case XM_FAULT_DUPLICATE:
-        wire_host_write(&r->wire, port, f->bytes, f->len);
-        wire_host_write(&r->wire, port, f->bytes, f->len);
+        sc_env_host_write(&r->env, port, f->bytes, f->len);
+        sc_env_host_write(&r->env, port, f->bytes, f->len);
         return 0;
     case XM_FAULT_CORRUPT: {
         uint8_t *copy = malloc(f->len);
@@ -57,7 +57,7 @@ static int put_frame(xm_run *x, const xm_frame *f)
         memcpy(copy, f->bytes, f->len);
         size_t at = f->data_len ? f->data_off : f->len - 1; /* a payload byte: the check fails */
         copy[at] ^= 0xFF;
-        wire_host_write(&r->wire, port, copy, f->len);
+        sc_env_host_write(&r->env, port, copy, f->len);
         free(copy);
         return 0;
     }
@@ -70,7 +70,7 @@ static int put_frame(xm_run *x, const xm_frame *f)
         sim_ns until = clk_now(&r->clk) + xf->stall;
         int w = runner_wait(r, NULL, NULL, until);
         if (w >= 0)
-            wire_host_write(&r->wire, port, copy, f->len);
+            sc_env_host_write(&r->env, port, copy, f->len);
         free(copy);
         return w < 0 ? runner_wait_failed(r, x->st, w) : 0;
     }

@@ -100,7 +100,7 @@ int runner_fail(runner *r, const sc_step *st, const char *fmt, ...)
 int runner_wait_failed(runner *r, const sc_step *st, int why)
 {
     if (why == WAIT_WORLD)
-        return runner_fail(r, st, "world event failed: %s", world_error(r->world));
+        return runner_fail(r, st, "world event failed: %s", world_error(r->env.world));
     char d[32];
     dur_format(r->sc->limit, d, sizeof(d));
     return runner_fail(r, st, "the scenario's limit of %s simulated time was reached", d);
@@ -119,7 +119,7 @@ int runner_wait(runner *r, wait_cond cond, void *arg, sim_ns deadline)
     for (;;) {
         /* whatever is due now first: world actions queued by a match */
         clk_advance(&r->clk, clk_now(&r->clk));
-        if (world_error(r->world))
+        if (world_error(r->env.world))
             return WAIT_WORLD;
         if (cond && cond(r, arg))
             return WAIT_MET;
@@ -202,7 +202,7 @@ static int step_send(runner *r, const sc_step *st)
     bytebuf b;
     bytebuf_init(&b);
     expand(r, &st->bytes, &b);
-    wire_host_write(&r->wire, st->port, b.data, b.len);
+    sc_env_host_write(&r->env, st->port, b.data, b.len);
     bytebuf_free(&b);
     return 0;
 }
@@ -333,7 +333,7 @@ static int step_send_file(runner *r, const sc_step *st)
     size_t chunk = st->chunk ? st->chunk : st->bytes.len;
     for (size_t off = 0; off < st->bytes.len; off += chunk) {
         size_t n = st->bytes.len - off < chunk ? st->bytes.len - off : chunk;
-        wire_host_write(&r->wire, st->port, st->bytes.data + off, n);
+        sc_env_host_write(&r->env, st->port, st->bytes.data + off, n);
         if (off + n < st->bytes.len && step_wait(r, st, st->interval))
             return -1;
     }
@@ -343,7 +343,7 @@ static int step_send_file(runner *r, const sc_step *st)
 static int step_do(runner *r, const sc_step *st)
 {
     char err[256];
-    return world_apply(r->world, &st->act, st->path, err, sizeof(err)) ? runner_fail(r, st, "%s", err) : 0;
+    return world_apply(r->env.world, &st->act, st->path, err, sizeof(err)) ? runner_fail(r, st, "%s", err) : 0;
 }
 
 static int run_step(runner *r, const sc_step *st)
@@ -362,7 +362,7 @@ static int run_step(runner *r, const sc_step *st)
     case STEP_EXPECT:
     case STEP_EXPECT_NOT: return step_expect(r, st);
     case STEP_WAIT: return step_wait(r, st, st->wait);
-    case STEP_SET_BAUD: wire_set_host_rate(&r->wire, st->port, st->rate); return 0;
+    case STEP_SET_BAUD: sc_env_set_host_rate(&r->env, st->port, st->rate); return 0;
     case STEP_SEND_FILE: return step_send_file(r, st);
     case STEP_XMODEM: return runner_step_xmodem(r, st);
     case STEP_ASSERT: return runner_step_assert(r, st);
@@ -373,36 +373,16 @@ static int run_step(runner *r, const sc_step *st)
 
 /* ---------------- setup & teardown ---------------- */
 
-static void on_to_host(void *ctx, int port, const uint8_t *p, size_t n)
+static void host_rx(void *ctx, int port, const uint8_t *p, size_t n)
 {
     runner *r = ctx;
-    wire_module_output(&r->wire, port, p, n);
+    bytebuf_append(&r->rx[port], p, n);
 }
 
 static void on_trace(void *ctx, const trace_event *ev)
 {
     runner *r = ctx;
     trace_format(&r->res->trace, ev, NULL);
-    if (r->world)
-        world_observe(r->world, ev);
-}
-
-static void wire_to_host(void *ctx, int port, const uint8_t *p, size_t n)
-{
-    runner *r = ctx;
-    bytebuf_append(&r->rx[port], p, n);
-}
-
-static void wire_to_module(void *ctx, int port, const uint8_t *p, size_t n)
-{
-    runner *r = ctx;
-    modem_host_write(r->m, port, p, n);
-}
-
-static void wire_rate(void *ctx, int port, uint32_t rate)
-{
-    runner *r = ctx;
-    modem_set_host_rate(r->m, port, rate);
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -447,7 +427,7 @@ static int setup_error(runner *r, run_status status, const char *fmt, ...)
     r->res->status = status;
     free(r->res->why);
     r->res->why = strdup(why);
-    return status == RUN_SKIP ? 0 : -1;
+    return status == RUN_SKIP ? 1 : -1;
 }
 
 /* Skip when the build lacks what the scenario requires. */
@@ -456,7 +436,7 @@ static int check_requires(runner *r)
     char why[256];
     for (size_t i = 0; i < r->sc->nrequires; i++)
         if (caps_check(r->m, r->xm != NULL, r->sc->requires[i], why, sizeof(why)))
-            return setup_error(r, RUN_SKIP, "%s", why), 1;
+            return setup_error(r, RUN_SKIP, "%s", why);
     return 0;
 }
 
@@ -464,44 +444,33 @@ static int setup(runner *r)
 {
     char err[512] = "";
     clk_init(&r->clk, 0);
-    wire_io wio = { wire_to_host, wire_to_module, wire_rate, log_cb, r };
-    wire_init(&r->wire, &r->clk, &wio);
     for (int p = 0; p < MODEM_PORTS; p++)
         bytebuf_init(&r->rx[p]);
     int rc = make_statedir(r, r->opts);
     if (rc)
         return setup_error(r, RUN_ERROR, "cannot create a state dir: %s", strerror(-rc));
-    if (sc_device_preset_nvm(&r->sc->device, r->statedir, err, sizeof(err)))
-        return setup_error(r, RUN_ERROR, "%s", err);
     modem_config cfg;
     sc_device_config(&r->sc->device, r->statedir, &cfg);
-    modem_io io = { on_to_host, on_trace, r };
-    if ((rc = modem_create(&r->m, &r->clk, &cfg, &io, err, sizeof(err))))
-        return setup_error(r, RUN_ERROR, "%s", err[0] ? err : strerror(-rc));
-    if (check_requires(r))
-        return 1;
-    if (sc_device_preset_files(&r->sc->device, r->statedir, err, sizeof(err)))
+    sc_env_io io = { host_rx, on_trace, log_cb, r };
+    if (sc_env_create(&r->env, r->sc, &r->clk, &cfg, &io, err, sizeof(err)))
         return setup_error(r, RUN_ERROR, "%s", err);
-    world_io wo = { r->m, &r->clk, &r->wire, log_cb, r };
-    if (world_create(&r->world, r->sc, &wo))
-        return setup_error(r, RUN_ERROR, "out of memory");
+    r->m = r->env.m;
+    if ((rc = check_requires(r)))
+        return rc;
     for (int p = 0; p < MODEM_PORTS; p++)
-        wire_set_host_rate(&r->wire, p, 115200);
+        sc_env_set_host_rate(&r->env, p, 115200);
     for (size_t i = 0; i < r->sc->nvars; i++)
         if (var_set(r, r->sc->vars[i].name, r->sc->vars[i].value, strlen(r->sc->vars[i].value)))
             return setup_error(r, RUN_ERROR, "out of memory");
     runner_log(r, "harness scenario %s", r->sc->name);
-    world_start(r->world);
-    if (r->sc->device.powered)
-        modem_power_on(r->m);
+    if (sc_env_start(&r->env, err, sizeof(err)))
+        return setup_error(r, RUN_ERROR, "%s", err);
     return 0;
 }
 
 static void teardown(runner *r)
 {
-    world_destroy(r->world);
-    modem_destroy(r->m);
-    wire_free(&r->wire);
+    sc_env_destroy(&r->env);
     clk_free(&r->clk);
     for (int p = 0; p < MODEM_PORTS; p++)
         bytebuf_free(&r->rx[p]);
@@ -542,8 +511,8 @@ int runner_run(const scenario *sc, const run_opts *o, run_result *res)
             run_step(&r, &sc->host[i]);
         if (res->status == RUN_PASS && sc->exact)
             check_all_read(&r);
-        if (res->status == RUN_PASS && world_error(r.world))
-            runner_fail(&r, NULL, "world event failed: %s", world_error(r.world));
+        if (res->status == RUN_PASS && world_error(r.env.world))
+            runner_fail(&r, NULL, "world event failed: %s", world_error(r.env.world));
         runner_log(&r, "harness %s at %.6fs", run_status_name(res->status), (double)clk_now(&r.clk) / 1e9);
     }
     res->sim_end = clk_now(&r.clk);

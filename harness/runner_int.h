@@ -7,18 +7,15 @@
 #include <limits.h>
 
 #include "runner.h"
-#include "sim/modem.h"
-#include "wire.h"
-#include "world.h"
+#include "sc_env.h"
 
 typedef struct runner {
     const scenario *sc;
     const run_opts *opts;
     const xm_sender_ops *xm;
     clk clk;
-    modem *m;
-    wire wire;
-    world *world;
+    sc_env env;                  /* the modem, its wire and the world */
+    modem *m;                    /* env.m */
     bytebuf rx[MODEM_PORTS];     /* what the host has received */
     size_t cursor[MODEM_PORTS];  /* ... and read so far */
     sc_var *vars;                /* "vars" and captures, by name */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fs/atomic.h"
 #include "sim/nvm.h"
 
 void sc_device_config(const sc_device *d, const char *state_dir, modem_config *cfg)
@@ -20,6 +21,11 @@ int sc_device_preset_nvm(const sc_device *d, const char *state_dir, char *err, s
 {
     if (!d->nnvm)
         return 0;
+    int rc = atomic_mkdirs(state_dir); /* a first run: the modem has not made it yet */
+    if (rc) {
+        snprintf(err, errlen, "device.nvm: cannot create %s: %s", state_dir, strerror(-rc));
+        return -1;
+    }
     nvm n;
     if (nvm_init(&n, state_dir)) {
         snprintf(err, errlen, "device.nvm: out of memory");
@@ -40,7 +46,7 @@ int sc_device_preset_nvm(const sc_device *d, const char *state_dir, char *err, s
     if (profile)
         nvm_profile_store(&n); /* as AT&W would: the running profile becomes the stored one */
     n.dirty = 1;
-    int rc = nvm_commit(&n);
+    rc = nvm_commit(&n);
     nvm_free(&n);
     if (rc) {
         snprintf(err, errlen, "device.nvm: cannot write the NVM image in %s: %s", state_dir, strerror(-rc));

@@ -273,8 +273,9 @@ static int parse_device(sc_pctx *c, const cJSON *o, sc_device *dv)
         sc_opt_strbuf(c, o, "firmware", d->firmware, sizeof(d->firmware)) < 0 ||
         sc_opt_strbuf(c, o, "imei", d->imei, sizeof(d->imei)) < 0 || sc_opt_bool(c, o, "aux_uart", &dv->aux_uart) < 0 ||
         sc_opt_bool(c, o, "pacing", &dv->pacing) < 0 || sc_opt_bool(c, o, "powered", &dv->powered) < 0 ||
-        parse_net_time(c, o, &dv->net_time_base) < 0)
+        (dv->net_time_set = parse_net_time(c, o, &dv->net_time_base)) < 0)
         return -1;
+    dv->net_time_set = dv->net_time_set == 0;
     static const struct {
         const char *key;
         int (*fn)(sc_pctx *, const cJSON *, device_cfg *);
@@ -460,7 +461,7 @@ static int parse_sha256(sc_pctx *c, const cJSON *o, sc_assert *a)
         return rc < 0 ? -1 : 0;
     rc = strlen(hex) == 64 ? 0 : -1;
     for (size_t i = 0; !rc && i < 32; i++) {
-        unsigned v;
+        unsigned v = 0;
         if (!isxdigit((unsigned char)hex[2 * i]) || !isxdigit((unsigned char)hex[2 * i + 1]) ||
             sscanf(hex + 2 * i, "%2x", &v) != 1)
             rc = -1;

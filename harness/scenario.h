@@ -50,6 +50,7 @@ typedef struct sc_device {
     int pacing;
     int powered;           /* power applied at t=0 (default 1) */
     int64_t net_time_base; /* network time at t=0, Unix seconds */
+    int net_time_set;      /* "network_time" given (else a fixed default) */
     sc_nvm_preset *nvm;
     size_t nnvm;
     sc_file *files;

@@ -154,6 +154,8 @@ void wire_init(wire *w, clk *c, const wire_io *io)
 
 void wire_free(wire *w)
 {
+    if (!w->clk)
+        return; /* never initialised */
     for (int p = 0; p < MODEM_PORTS; p++) {
         for (int dir = 0; dir < 2; dir++) {
             wire_dir *d = &w->d[p][dir];

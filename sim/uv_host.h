@@ -44,6 +44,10 @@ typedef struct uv_pty {
     uv_poll_t ipoll;
     int poll_events;
     bytebuf outq;       /* bytes for the host not yet written */
+    /* Optional: the host's bytes and line speed go here instead of straight
+     * to the modem (a scenario's wire faults, sarasim --scenario). */
+    void (*input)(void *ctx, int port, uint32_t host_rate, const uint8_t *p, size_t n);
+    void *input_ctx;
 } uv_pty;
 
 /* Create the PTY and the symlink at link (replacing a stale link, refusing

@@ -119,9 +119,13 @@ static void poll_cb(uv_poll_t *h, int status, int events)
             ssize_t n = read(p->master, buf, sizeof(buf));
             if (n <= 0)
                 break;
-            modem_set_host_rate(p->m, p->port, host_rate(p));
             uv_simclock_sync(p->clock);
-            modem_host_write(p->m, p->port, buf, (size_t)n);
+            if (p->input) {
+                p->input(p->input_ctx, p->port, host_rate(p), buf, (size_t)n);
+            } else {
+                modem_set_host_rate(p->m, p->port, host_rate(p));
+                modem_host_write(p->m, p->port, buf, (size_t)n);
+            }
             uv_simclock_rearm(p->clock);
             if ((size_t)n < sizeof(buf))
                 break;
