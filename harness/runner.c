@@ -40,12 +40,7 @@ void runner_log(runner *r, const char *fmt, ...)
         return;
     bytebuf b;
     bytebuf_init(&b);
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (*p >= 0x20 && *p != 0x7f)
-            bytebuf_append_byte(&b, *p);
-        else
-            trace_escape(&b, p, 1);
-    }
+    sc_escape_controls(&b, text);
     trace_event ev = { clk_now(&r->clk), TRACE_EVENT, -1, b.data, b.len };
     trace_format(&r->res->trace, &ev, NULL);
     bytebuf_free(&b);

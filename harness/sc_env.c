@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sc_device.h"
+#include "sim/trace.h"
 
 static void modem_to_host(void *ctx, int port, const uint8_t *p, size_t n)
 {
@@ -41,11 +42,27 @@ static void wire_rate(void *ctx, int port, uint32_t rate)
     modem_set_host_rate(e->m, port, rate);
 }
 
+void sc_escape_controls(bytebuf *out, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p >= 0x20 && *p != 0x7f)
+            bytebuf_append_byte(out, *p);
+        else
+            trace_escape(out, p, 1);
+    }
+}
+
 static void env_log(void *ctx, const char *text)
 {
     sc_env *e = ctx;
-    if (e->io.log)
-        e->io.log(e->io.ctx, text);
+    if (!e->io.log)
+        return;
+    bytebuf b;
+    bytebuf_init(&b);
+    sc_escape_controls(&b, text);
+    bytebuf_append_byte(&b, 0);
+    e->io.log(e->io.ctx, (const char *)b.data);
+    bytebuf_free(&b);
 }
 
 int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg, const sc_env_io *io, char *err,

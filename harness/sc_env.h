@@ -24,7 +24,8 @@
 typedef struct sc_env_io {
     void (*to_host)(void *ctx, int port, const uint8_t *p, size_t n); /* module output, after faults */
     void (*trace)(void *ctx, const trace_event *ev);                  /* optional: every modem event */
-    void (*log)(void *ctx, const char *text);                         /* optional: world and wire EV lines */
+    void (*log)(void *ctx, const char *text);                         /* optional: world and wire EV lines,
+                                                                         control characters escaped */
     void *ctx;
 } sc_env_io;
 
@@ -46,6 +47,10 @@ int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg
  * false).  0 or -1 with err set. */
 int sc_env_start(sc_env *e, char *err, size_t errlen);
 void sc_env_destroy(sc_env *e);
+
+/* Text for one trace line: control characters (a CR a module sent, quoted
+ * in a message) appended escaped as in the trace, the rest as is. */
+void sc_escape_controls(bytebuf *out, const char *text);
 
 /* The host side of the wire. */
 void sc_env_host_write(sc_env *e, int port, const uint8_t *p, size_t n);

@@ -825,8 +825,12 @@ static void json_syntax_error(const char *file, const char *text, size_t len, co
     for (size_t i = 0; i < off; i++, col++)
         if (text[i] == '\n')
             line++, col = 0;
-    snprintf(err, errlen, "%s:%d:%d: expected valid JSON (an object), near \"%.20s\"", file, line, col,
-             off < len ? text + off : "");
+    bytebuf near;
+    bytebuf_init(&near);
+    trace_escape(&near, (const uint8_t *)text + off, off < len ? (len - off < 20 ? len - off : 20) : 0);
+    snprintf(err, errlen, "%s:%d:%d: expected valid JSON (an object), near \"%s\"", file, line, col,
+             near.data ? (const char *)near.data : "");
+    bytebuf_free(&near);
 }
 
 int scenario_parse(scenario *sc, const char *file, const char *dir, const char *text, size_t len, char *err,

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../harness/caps.h"
 #include "../harness/sc_env.h"
 #include "../protocol/dur.h"
 #include "trace.h"
@@ -233,6 +234,10 @@ static int start_modem(app *a, char *err, size_t errlen)
            "ignored: your application is the host\n",
            a->opt.sc.name, a->opt.sc.nworld, a->opt.sc.nworld == 1 ? "" : "s", a->opt.sc.nhost,
            a->opt.sc.nhost == 1 ? "" : "s");
+    char why[256];
+    for (size_t i = 0; i < a->opt.sc.nrequires; i++) /* the host's xmodem sender is yours here */
+        if (strcmp(a->opt.sc.requires[i], "xmodem") && caps_check(a->m, 1, a->opt.sc.requires[i], why, sizeof(why)))
+            printf("sarasim: warning: the scenario %s; world events that depend on it will not fire\n", why);
     fflush(stdout);
     return sc_env_start(&a->env, err, errlen);
 }

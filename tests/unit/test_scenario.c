@@ -361,7 +361,7 @@ START_TEST(shipped_scenarios_parse)
     static const char *const files[] = {
         "ubxlib_power_on.json", "ubxlib_connect.json", "sparkfun_begin.json", "sparkfun_autobaud_recovery.json",
         "reboot_cfun16.json",   "signal_loss_cereg.json", "fs_roundtrip.json", "fs_power_cut_download.json",
-        "world_faults.json",
+        "world_faults.json",    "sim_pin_00b.json",
     };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char path[512];
