@@ -186,9 +186,12 @@ static void finish_job(job *j, int wstatus)
     j->json = cJSON_ParseWithLength(j->out.data ? (const char *)j->out.data : "", j->out.len);
     if (!j->json || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j->json, "status")) || !WIFEXITED(wstatus) ||
         WEXITSTATUS(wstatus) != 0) {
-        char why[128];
+        char why[160];
         if (WIFSIGNALED(wstatus))
             snprintf(why, sizeof(why), "the run crashed (signal %d: %s)", WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+        else if (j->json)
+            snprintf(why, sizeof(why), "the run reported its result, then exited with status %d (a sanitizer "
+                                       "report on stderr?)", WEXITSTATUS(wstatus));
         else
             snprintf(why, sizeof(why), "the run ended without a result (exit status %d)", WEXITSTATUS(wstatus));
         cJSON_Delete(j->json);

@@ -82,7 +82,7 @@ int runner_fail(runner *r, const sc_step *st, const char *fmt, ...)
     res->status = RUN_FAIL;
     if (st) {
         snprintf(res->step, sizeof(res->step), "%s", st->path);
-        scenario_step_describe(r->sc, st, what, sizeof(what));
+        scenario_step_describe(st, what, sizeof(what));
     }
     free(res->what);
     free(res->why);
@@ -344,7 +344,7 @@ static int step_do(runner *r, const sc_step *st)
 static int run_step(runner *r, const sc_step *st)
 {
     char what[256];
-    scenario_step_describe(r->sc, st, what, sizeof(what));
+    scenario_step_describe(st, what, sizeof(what));
     /* what was due now happens before the step: a zero-delay world action */
     clk_advance(&r->clk, clk_now(&r->clk));
     runner_log(r, "host %s %s", st->path, what);

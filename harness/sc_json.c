@@ -393,3 +393,37 @@ int sc_regex(sc_pctx *c, const char *src, regex_t *re)
     }
     return 0;
 }
+
+/* ---------------- lists of names ---------------- */
+
+int sc_add_unique(sc_pctx *c, char ***list, size_t *n, const char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*list)[i], s))
+            return 0;
+    char **nl = realloc(*list, (*n + 1) * sizeof(*nl));
+    if (!nl)
+        return sc_fail(c, "out of memory");
+    *list = nl;
+    if (!(nl[*n] = strdup(s)))
+        return sc_fail(c, "out of memory");
+    (*n)++;
+    return 0;
+}
+
+void sc_free_strings(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+int sc_valid_name(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return 0;
+    return 1;
+}

@@ -67,6 +67,12 @@ int sc_read_text(const char *path, bytebuf *out);
 /* POSIX extended regular expression, compiled. */
 int sc_regex(sc_pctx *c, const char *src, regex_t *re);
 
+/* Append a copy of s to *list unless it is there already. */
+int sc_add_unique(sc_pctx *c, char ***list, size_t *n, const char *s);
+void sc_free_strings(char **list, size_t n);
+/* Letters, digits and '_', at least one. */
+int sc_valid_name(const char *s);
+
 /* Byte i of {"generate": N}. */
 static inline uint8_t sc_generated_byte(size_t i) { return (uint8_t)((i * 7 + i / 251) % 251); }
 

@@ -14,6 +14,16 @@ int sc_parse_world_event(sc_pctx *c, const cJSON *obj, sc_world_event *ev);
 int sc_parse_action(sc_pctx *c, const cJSON *obj, const char *const *extra, sc_action *a);
 void sc_trigger_free(sc_trigger *t);
 
+/* Names a later step may use as ${name}: "vars" and earlier captures. */
+typedef struct sc_var_scope {
+    char **names;
+    size_t n;
+} sc_var_scope;
+
+/* The "host" array of root (harness/sc_host_parse.c). */
+int sc_parse_host(sc_pctx *c, const cJSON *root, scenario *sc, sc_var_scope *vs);
+void sc_step_free(sc_step *st);
+
 /* Host steps with {"include": "lib/steps.json"} expanded in place: every
  * step object with the file, directory and path it is reported under. */
 typedef struct sc_flat_step {

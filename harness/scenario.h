@@ -247,6 +247,6 @@ void scenario_free(scenario *sc);
 /* Step kinds and assert kinds by name ("expect", "file"). */
 const char *scenario_step_name(sc_step_kind k);
 /* One line describing a step: expect "\r\nOK\r\n" within 1s (exact). */
-void scenario_step_describe(const scenario *sc, const sc_step *st, char *buf, size_t size);
+void scenario_step_describe(const sc_step *st, char *buf, size_t size);
 
 #endif

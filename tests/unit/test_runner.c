@@ -223,6 +223,24 @@ START_TEST(send_file_in_chunks_takes_time)
 }
 END_TEST
 
+/* With pacing, bytes take their 8N1 wire time: 10 bits per byte at 115200. */
+START_TEST(pacing_makes_bytes_take_wire_time)
+{
+    run_result r;
+    run_text("{\"device\": {\"pacing\": true}, \"host\": [{\"wait\": \"6s\"}, {\"send\": \"ATE0\\r\"},\n"
+             "  {\"expect\": \"OK\\r\\n\"}, {\"send\": \"AT+CGMI\\r\"}, {\"expect\": \"OK\\r\\n\"}]}",
+             NULL, &r);
+    ck_assert_int_eq(r.status, RUN_PASS);
+    /* "AT+CGMI\r" (8 bytes, 694 us) sent when the ATE0 answer arrived, the
+     * 16-byte answer (1389 us) after it */
+    ck_assert_ptr_nonnull(strstr(trace_text(&r), "6.001388 - RX 0 \"AT+CGMI\\r\"\n"));
+    ck_assert_ptr_nonnull(strstr(trace_text(&r), "6.003472 - TX 0 \"\\r\\nu-blox\\r\\n\\r\\nOK\\r\\n\"\n"));
+    ck_assert_uint_ge(r.sim_end, 6003472000ull);
+    ck_assert_uint_lt(r.sim_end, 6003473000ull);
+    run_result_free(&r);
+}
+END_TEST
+
 START_TEST(device_nvm_is_in_flash_before_boot)
 {
     run_result r;
@@ -449,6 +467,7 @@ int main(void)
     tcase_add_test(tc, idle_time_costs_nothing);
     tcase_add_test(tc, capture_feeds_later_steps);
     tcase_add_test(tc, send_file_in_chunks_takes_time);
+    tcase_add_test(tc, pacing_makes_bytes_take_wire_time);
     tcase_add_test(tc, device_nvm_is_in_flash_before_boot);
     tcase_add_test(tc, world_action_errors_fail_the_run);
     tcase_add_test(tc, world_after_and_repeat);

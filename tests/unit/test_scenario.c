@@ -87,7 +87,7 @@ START_TEST(parses_device_world_and_host)
     ck_assert_uint_eq(sc.nrequires, 1);
     ck_assert_str_eq(sc.requires[0], "xmodem");
     char d[160];
-    scenario_step_describe(&sc, &sc.host[0], d, sizeof(d));
+    scenario_step_describe(&sc.host[0], d, sizeof(d));
     ck_assert_str_eq(d, "send \"AT\\r\"");
     scenario_free(&sc);
 }
