@@ -101,7 +101,7 @@ static int xm_turn(xm_run *x, xm_tx_status *status, const char **why)
     runner *r = x->r;
     int port = x->st->port;
     sim_ns now = clk_now(&r->clk);
-    size_t took = x->ops->feed(x->s, r->rx[port].data + r->cursor[port], runner_unread(r, port), now);
+    size_t took = x->ops->feed(x->s, runner_unread_at(r, port), runner_unread(r, port), now);
     r->cursor[port] += took;
     x->seen_len = r->rx[port].len;
     x->ops->tick(x->s, now);

@@ -62,7 +62,7 @@ static char *escaped(const uint8_t *p, size_t n, size_t max)
 void runner_set_seen(runner *r, int port)
 {
     free(r->res->seen);
-    r->res->seen = escaped(r->rx[port].data + r->cursor[port], runner_unread(r, port), SEEN_MAX);
+    r->res->seen = escaped(runner_unread_at(r, port), runner_unread(r, port), SEEN_MAX);
 }
 
 void runner_set_expected(runner *r, const uint8_t *p, size_t n)
@@ -213,17 +213,18 @@ typedef struct expect_state {
 static int find_literal(runner *r, expect_state *es)
 {
     int port = es->st->port;
-    const uint8_t *p = r->rx[port].data + r->cursor[port];
+    const uint8_t *p = runner_unread_at(r, port);
     size_t n = runner_unread(r, port), pl = es->pat.len;
+    const uint8_t *pat = es->pat.data ? es->pat.data : (const uint8_t *)""; /* "${x}" with x empty */
     if (es->st->exact && es->st->kind == STEP_EXPECT) {
         size_t k = n < pl ? n : pl;
-        if (memcmp(p, es->pat.data, k))
+        if (memcmp(p, pat, k))
             return es->mismatch = 1;
         if (n < pl)
             return 0;
         es->start = 0;
     } else {
-        const uint8_t *hit = n >= pl ? memmem(p, n, es->pat.data, pl) : NULL;
+        const uint8_t *hit = n >= pl ? memmem(p, n, pat, pl) : NULL;
         if (!hit)
             return 0;
         es->start = (size_t)(hit - p);
@@ -260,7 +261,7 @@ static int expect_cond(runner *r, void *arg)
 
 static int capture(runner *r, const sc_step *st, expect_state *es)
 {
-    const uint8_t *base = r->rx[st->port].data + r->cursor[st->port];
+    const uint8_t *base = runner_unread_at(r, st->port);
     for (size_t i = 0; i < st->ncaptures; i++) {
         size_t g = st->re.re_nsub ? i + 1 : 0;
         const char *v = "";

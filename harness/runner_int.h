@@ -43,8 +43,12 @@ void runner_set_seen(runner *r, int port);
 void runner_set_expected(runner *r, const uint8_t *p, size_t n);
 /* One EV line of the harness's own in the trace. */
 void runner_log(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Unread bytes of a port. */
+/* Unread bytes of a port, and where they start (never NULL). */
 static inline size_t runner_unread(const runner *r, int port) { return r->rx[port].len - r->cursor[port]; }
+static inline const uint8_t *runner_unread_at(const runner *r, int port)
+{
+    return r->rx[port].data ? r->rx[port].data + r->cursor[port] : (const uint8_t *)"";
+}
 
 int runner_step_assert(runner *r, const sc_step *st);
 int runner_step_xmodem(runner *r, const sc_step *st);

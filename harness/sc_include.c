@@ -50,7 +50,7 @@ static int include_file(sc_pctx *c, const cJSON *step, sc_flat *fl, int depth)
     int rc = sc_read_text(path, &text);
     if (rc) {
         bytebuf_free(&text);
-        return sc_fail_at(c, "include", "cannot read \"%s\": %s", path, strerror(-rc));
+        return sc_fail_at(c, "include", "cannot read \"%s\": %s", path, sc_read_error(rc));
     }
     sc_included *ni = realloc(fl->inc, (fl->ninc + 1) * sizeof(*ni));
     if (!ni) {

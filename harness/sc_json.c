@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "protocol/dur.h"
 
@@ -305,15 +306,29 @@ int sc_read_text(const char *path, bytebuf *out)
     FILE *f = fopen(path, "rb");
     if (!f)
         return -errno;
+    /* a FIFO or /dev/stdin would block the load, /dev/zero never end */
+    struct stat st;
+    int rc = fstat(fileno(f), &st)          ? -errno
+             : !S_ISREG(st.st_mode)          ? -EINVAL
+             : st.st_size > (off_t)BLOB_MAX ? -EFBIG
+                                             : 0;
+    if (rc) {
+        fclose(f);
+        return rc;
+    }
     char buf[65536];
     size_t n;
-    int rc = 0;
     while (!rc && (n = fread(buf, 1, sizeof(buf), f)) > 0)
         rc = out->len + n > BLOB_MAX ? -EFBIG : bytebuf_append(out, buf, n);
     if (!rc && ferror(f))
         rc = -EIO;
     fclose(f);
     return rc;
+}
+
+const char *sc_read_error(int rc)
+{
+    return rc == -EINVAL ? "not a regular file" : rc == -EFBIG ? "larger than 64 MB" : strerror(-rc);
 }
 
 static int read_file(sc_pctx *c, const char *rel, sc_bytes *out)
@@ -325,7 +340,7 @@ static int read_file(sc_pctx *c, const char *rel, sc_bytes *out)
     int rc = sc_read_text(path, &b);
     if (rc) {
         bytebuf_free(&b);
-        return sc_fail(c, "cannot read \"%s\": %s", path, strerror(-rc));
+        return sc_fail(c, "cannot read \"%s\": %s", path, sc_read_error(rc));
     }
     if (!b.data) { /* an empty file: still a buffer */
         if (bytebuf_reserve(&b, 0))

@@ -61,8 +61,11 @@ void sc_bytes_free(sc_bytes *b);
 
 /* `rel` relative to the file being parsed (absolute paths stay). */
 void sc_resolve(const sc_pctx *c, const char *rel, char *buf, size_t size);
-/* A whole file into out (appended).  0 or -errno (-EFBIG past 64 MB). */
+/* A whole regular file into out (appended).  0 or -errno: -EINVAL when it
+ * is not a regular file, -EFBIG past 64 MB. */
 int sc_read_text(const char *path, bytebuf *out);
+/* What sc_read_text's error means, for messages. */
+const char *sc_read_error(int rc);
 
 /* POSIX extended regular expression, compiled. */
 int sc_regex(sc_pctx *c, const char *src, regex_t *re);

@@ -428,25 +428,14 @@ int scenario_parse(scenario *sc, const char *file, const char *dir, const char *
 int scenario_load(scenario *sc, const char *path, char *err, size_t errlen)
 {
     scenario_defaults(sc);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
     bytebuf text;
     bytebuf_init(&text);
-    char buf[8192];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && !rc)
-        rc = bytebuf_append(&text, buf, n);
-    if (ferror(f) || rc) {
-        snprintf(err, errlen, "%s: cannot read", path);
-        fclose(f);
+    int rc = sc_read_text(path, &text);
+    if (rc) {
+        snprintf(err, errlen, "%s: %s", path, sc_read_error(rc));
         bytebuf_free(&text);
         return -1;
     }
-    fclose(f);
     const char *slash = strrchr(path, '/');
     char *dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
     if (dir && !dir[0]) {
