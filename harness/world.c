@@ -14,6 +14,7 @@
 #define LINE_MAX_KEEP 1024    /* longer module lines are matched on their start */
 #define WINDOW_KEEP 4096      /* output kept for "tx"/"rx" patterns across writes */
 #define EV_TOKENS 32
+#define STORM_MAX 10000       /* firings at one simulated instant: a loop, not a scenario */
 
 /* One direction of one port, for "tx"/"rx" patterns. */
 typedef struct stream_watch {
@@ -44,6 +45,8 @@ struct world {
     stream_watch tx[MODEM_PORTS], rx[MODEM_PORTS];
     pending *pend;
     char *error;
+    sim_ns storm_at;   /* instant of the latest firings ... */
+    unsigned storm_n;  /* ... and how many there were */
 };
 
 static void wlog(world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -140,6 +143,15 @@ static void notify_fired(world *w, const char *id)
     }
 }
 
+static void set_error(world *w, const char *who, const char *what)
+{
+    if (w->error)
+        return;
+    size_t n = strlen(who) + strlen(what) + 3;
+    if ((w->error = malloc(n)))
+        snprintf(w->error, n, "%s: %s", who, what);
+}
+
 static void pending_cb(clk_timer *t)
 {
     pending *p = t->data;
@@ -155,11 +167,7 @@ static void pending_cb(clk_timer *t)
     char err[256];
     if (world_apply(w, &ev->act, ev->path, err, sizeof(err))) {
         wlog(w, "world %s failed: %s", ev->path, err);
-        if (!w->error) {
-            size_t n = strlen(ev->path) + strlen(err) + 3;
-            if ((w->error = malloc(n)))
-                snprintf(w->error, n, "%s: %s", ev->path, err);
-        }
+        set_error(w, ev->path, err);
     }
     notify_fired(w, ev->id);
 }
@@ -168,8 +176,15 @@ static void fire(world *w, size_t idx)
 {
     const sc_world_event *ev = &w->sc->world[idx];
     ev_state *st = &w->st[idx];
-    if (st->fired && !ev->repeat)
+    if ((st->fired && !ev->repeat) || w->storm_n > STORM_MAX)
         return;
+    sim_ns now = clk_now(w->io.clk);
+    w->storm_n = now == w->storm_at ? w->storm_n + 1 : 1;
+    w->storm_at = now;
+    if (w->storm_n > STORM_MAX) { /* an event that re-triggers itself without time passing */
+        set_error(w, ev->path, "fired more than 10000 times at one instant (does its action trigger it again?)");
+        return;
+    }
     st->fired++;
     pending *p = calloc(1, sizeof(*p));
     if (!p)

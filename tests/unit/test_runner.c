@@ -268,6 +268,21 @@ START_TEST(world_action_errors_fail_the_run)
 }
 END_TEST
 
+START_TEST(world_event_storm_is_stopped)
+{
+    run_result r;
+    run_text("{\"world\": [{\"when\": \"ev signal present\", \"repeat\": true, \"do\": \"signal_restore\"},\n"
+             "           {\"at\": \"1s\", \"do\": \"signal_restore\"}],\n"
+             " \"host\": [{\"wait\": \"5s\"}]}",
+             NULL, &r);
+    ck_assert_int_eq(r.status, RUN_FAIL);
+    ck_assert_str_eq(r.why, "world event failed: $.world[0]: fired more than 10000 times at one instant (does its "
+                            "action trigger it again?)");
+    ck_assert_uint_eq(r.sim_end, SIM_S(1));
+    run_result_free(&r);
+}
+END_TEST
+
 START_TEST(world_after_and_repeat)
 {
     run_result r;
@@ -470,6 +485,7 @@ int main(void)
     tcase_add_test(tc, pacing_makes_bytes_take_wire_time);
     tcase_add_test(tc, device_nvm_is_in_flash_before_boot);
     tcase_add_test(tc, world_action_errors_fail_the_run);
+    tcase_add_test(tc, world_event_storm_is_stopped);
     tcase_add_test(tc, world_after_and_repeat);
     tcase_add_test(tc, file_asserts_need_the_file_system);
     tcase_add_test(tc, xmodem_step_applies_block_faults);
