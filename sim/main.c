@@ -6,12 +6,15 @@
  * SIGTERM. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../harness/caps.h"
+#include "../harness/sc_env.h"
 #include "../protocol/dur.h"
 #include "trace.h"
 #include "uv_host.h"
@@ -25,6 +28,8 @@ typedef struct options {
     double time_scale;
     int pacing;
     device_cfg dev;
+    const char *scenario_path; /* --scenario: its device and world, not its host */
+    scenario sc;
 } options;
 
 typedef struct app {
@@ -38,6 +43,7 @@ typedef struct app {
     uv_control *control;
     FILE *trace;
     uv_signal_t sigint, sigterm;
+    sc_env env; /* with --scenario: the modem inside its world */
 } app;
 
 static void usage(FILE *f)
@@ -56,13 +62,40 @@ static void usage(FILE *f)
             "  --pacing            bytes take their wire time at the UART rate\n"
             "  --trace FILE        AT trace of both directions (format in README)\n"
             "  --control PATH      Unix socket for JSON control commands\n"
+            "  --scenario FILE     play a scenario's device and world (docs/scenarios.md) around\n"
+            "                      your own host application; device flags given here win\n"
             "  --help, --version\n");
+}
+
+/* --scenario is read before the other flags: its device is the base that
+ * explicit device flags then override. */
+static int load_scenario_arg(int argc, char **argv, options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *path = NULL;
+        if (!strcmp(argv[i], "--scenario") && i + 1 < argc)
+            path = argv[i + 1];
+        else if (!strncmp(argv[i], "--scenario=", 11))
+            path = argv[i] + 11;
+        if (!path)
+            continue;
+        char err[1024];
+        if (scenario_load(&o->sc, path, err, sizeof(err))) {
+            fprintf(stderr, "sarasim: --scenario: %s\n", err);
+            return -1;
+        }
+        o->scenario_path = path;
+        o->dev = o->sc.device.dev;
+        o->pacing = o->sc.device.pacing;
+        return 0;
+    }
+    return 0;
 }
 
 static int parse_args(int argc, char **argv, options *o)
 {
     enum { O_PTY = 1, O_AUX, O_STATE, O_MODEL, O_PRODUCT, O_FW, O_IMEI, O_SCALE, O_BOOT, O_PACING,
-           O_TRACE, O_CONTROL, O_HELP, O_VERSION };
+           O_TRACE, O_CONTROL, O_SCENARIO, O_HELP, O_VERSION };
     static const struct option longopts[] = {
         { "pty", required_argument, NULL, O_PTY },
         { "aux-pty", required_argument, NULL, O_AUX },
@@ -76,6 +109,7 @@ static int parse_args(int argc, char **argv, options *o)
         { "pacing", no_argument, NULL, O_PACING },
         { "trace", required_argument, NULL, O_TRACE },
         { "control", required_argument, NULL, O_CONTROL },
+        { "scenario", required_argument, NULL, O_SCENARIO },
         { "help", no_argument, NULL, O_HELP },
         { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
@@ -84,6 +118,8 @@ static int parse_args(int argc, char **argv, options *o)
     o->state_dir = "./sarasim-state";
     o->time_scale = 1.0;
     device_cfg_default(&o->dev);
+    if (load_scenario_arg(argc, argv, o))
+        return -1;
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -113,6 +149,7 @@ static int parse_args(int argc, char **argv, options *o)
         case O_PACING: o->pacing = 1; break;
         case O_TRACE: o->trace = optarg; break;
         case O_CONTROL: o->control = optarg; break;
+        case O_SCENARIO: break; /* loaded above */
         case O_HELP: usage(stdout); exit(0);
         case O_VERSION: printf("sarasim %s\n", SARASIM_VERSION); exit(0);
         default: usage(stderr); return -1;
@@ -147,6 +184,64 @@ static void on_trace(void *ctx, const trace_event *ev)
     bytebuf_free(&line);
 }
 
+/* A world or wire event of the scenario: on the console and in the trace. */
+static void on_world_log(void *ctx, const char *text)
+{
+    app *a = ctx;
+    sim_ns now = clk_now(&a->clock);
+    printf("sarasim: %llu.%06llu %s\n", (unsigned long long)(now / SIM_NS_PER_S),
+           (unsigned long long)(now % SIM_NS_PER_S / 1000), text);
+    fflush(stdout);
+    trace_event ev = { now, TRACE_EVENT, -1, (const uint8_t *)text, strlen(text) };
+    on_trace(a, &ev);
+}
+
+static void on_host_input(void *ctx, int port, uint32_t rate, const uint8_t *p, size_t n)
+{
+    app *a = ctx;
+    sc_env_set_host_rate(&a->env, port, rate);
+    sc_env_host_write(&a->env, port, p, n);
+}
+
+/* The modem alone, or inside the scenario's world. */
+static int create_modem(app *a, const modem_config *cfg, char *err, size_t errlen)
+{
+    if (!a->opt.scenario_path) {
+        modem_io io = { on_to_host, on_trace, a };
+        int rc = modem_create(&a->m, &a->clock, cfg, &io, err, errlen);
+        if (rc && !err[0])
+            snprintf(err, errlen, "%s", strerror(-rc));
+        return rc ? -1 : 0;
+    }
+    sc_env_io io = { on_to_host, on_trace, on_world_log, a };
+    if (sc_env_create(&a->env, &a->opt.sc, &a->clock, cfg, &io, err, errlen))
+        return -1;
+    a->m = a->env.m;
+    return 0;
+}
+
+static int start_modem(app *a, char *err, size_t errlen)
+{
+    if (!a->opt.scenario_path) {
+        modem_power_on(a->m);
+        return 0;
+    }
+    for (int i = 0; i < a->npty; i++) {
+        a->pty[i].input = on_host_input;
+        a->pty[i].input_ctx = a;
+    }
+    printf("sarasim: scenario %s: device and %zu world event%s applied; its host part (%zu step%s) is "
+           "ignored: your application is the host\n",
+           a->opt.sc.name, a->opt.sc.nworld, a->opt.sc.nworld == 1 ? "" : "s", a->opt.sc.nhost,
+           a->opt.sc.nhost == 1 ? "" : "s");
+    char why[256];
+    for (size_t i = 0; i < a->opt.sc.nrequires; i++) /* the host's xmodem sender is yours here */
+        if (strcmp(a->opt.sc.requires[i], "xmodem") && caps_check(a->m, 1, a->opt.sc.requires[i], why, sizeof(why)))
+            printf("sarasim: warning: the scenario %s; world events that depend on it will not fire\n", why);
+    fflush(stdout);
+    return sc_env_start(&a->env, err, errlen);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
     (void)signum;
@@ -164,6 +259,9 @@ int main(int argc, char **argv)
 {
     app a;
     memset(&a, 0, sizeof(a));
+    /* The console is for people: if whoever started us stopped reading it
+     * (a test that only wanted the start line), the module must live on. */
+    signal(SIGPIPE, SIG_IGN);
     if (parse_args(argc, argv, &a.opt))
         return 2;
     char err[256] = "";
@@ -174,15 +272,15 @@ int main(int argc, char **argv)
     uv_loop_init(&a.loop);
     clk_init(&a.clock, 0);
     uv_simclock_init(&a.simclock, &a.loop, &a.clock, a.opt.time_scale);
+    const sc_device *scd = a.opt.scenario_path ? &a.opt.sc.device : NULL;
     modem_config cfg = { .dev = a.opt.dev,
                          .state_dir = a.opt.state_dir,
                          .aux_uart = a.opt.aux_pty != NULL,
                          .pacing = a.opt.pacing,
-                         .net_time_base = (int64_t)time(NULL) };
-    modem_io io = { on_to_host, on_trace, &a };
-    int rc = modem_create(&a.m, &a.clock, &cfg, &io, err, sizeof(err));
-    if (rc) {
-        fprintf(stderr, "sarasim: %s\n", err[0] ? err : strerror(-rc));
+                         .net_time_base = scd && scd->net_time_set ? scd->net_time_base : (int64_t)time(NULL) };
+    int rc;
+    if (create_modem(&a, &cfg, err, sizeof(err))) {
+        fprintf(stderr, "sarasim: %s\n", err);
         return 1;
     }
     const char *links[MODEM_PORTS] = { a.opt.pty, a.opt.aux_pty };
@@ -210,7 +308,10 @@ int main(int argc, char **argv)
     printf("\n");
     fflush(stdout);
 
-    modem_power_on(a.m);
+    if (start_modem(&a, err, sizeof(err))) {
+        fprintf(stderr, "sarasim: --scenario: %s\n", err);
+        return 1;
+    }
     uv_simclock_rearm(&a.simclock);
     uv_run(&a.loop, UV_RUN_DEFAULT);
 
@@ -225,7 +326,12 @@ int main(int argc, char **argv)
     uv_loop_close(&a.loop);
     for (int i = 0; i < a.npty; i++)
         uv_pty_release_fds(&a.pty[i]);
-    modem_destroy(a.m);
+    if (a.opt.scenario_path) {
+        sc_env_destroy(&a.env);
+        scenario_free(&a.opt.sc);
+    } else {
+        modem_destroy(a.m);
+    }
     clk_free(&a.clock);
     if (a.trace)
         fclose(a.trace);

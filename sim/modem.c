@@ -195,18 +195,24 @@ static void finish_line(modem *m, modem_port *p, int result)
     do_after_line(m);
 }
 
+/* One command of the line: a forced response (world fault) if one is set,
+ * else its handler. */
+static int run_cmd(modem *m, modem_port *p, const at_cmd *c)
+{
+    cmd_ctx x = { m, p->index, c, &p->out, modem_fmt(m), 0 };
+    int r;
+    if (override_apply(&m->overrides, &x, &r))
+        return r;
+    const cmd_def *d = cmd_table_find(&m->cmds, c->name);
+    if (!d || ((d->flags & CMD_ALONE) && p->line.ncmds > 1))
+        return AT_ERROR;
+    return d->fn(&x);
+}
+
 static void run_line(modem *m, modem_port *p)
 {
     while (p->next_cmd < p->line.ncmds) {
-        const at_cmd *c = &p->line.cmds[p->next_cmd];
-        const cmd_def *d = cmd_table_find(&m->cmds, c->name);
-        int r;
-        if (!d || ((d->flags & CMD_ALONE) && p->line.ncmds > 1)) {
-            r = AT_ERROR;
-        } else {
-            cmd_ctx x = { m, p->index, c, &p->out, modem_fmt(m), 0 };
-            r = d->fn(&x);
-        }
+        int r = run_cmd(m, p, &p->line.cmds[p->next_cmd]);
         if (r == AT_PENDING) {
             port_flush_out(m, p);
             return;
@@ -618,6 +624,7 @@ void modem_destroy(modem *m)
         bytebuf_free(&p->urcq);
     }
     cmd_table_free(&m->cmds);
+    override_list_free(&m->overrides);
     nvm_free(&m->nvm);
     fs_free(&m->fs);
     free(m->state_dir);
@@ -654,6 +661,11 @@ int64_t modem_wall_seconds(const modem *m)
 /* ---------------- introspection ---------------- */
 
 const char *modem_firmware(const modem *m) { return m->firmware; }
+
+int modem_has_command(const modem *m, const char *name)
+{
+    return name && cmd_table_find(&m->cmds, name) != NULL;
+}
 
 int modem_file_get(const modem *m, const char *tag, const char *name, uint8_t **data, size_t *len)
 {

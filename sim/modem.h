@@ -81,5 +81,20 @@ int modem_setting(const modem *m, const char *key, char *buf, size_t size);
 int modem_file_get(const modem *m, const char *tag, const char *name, uint8_t **data, size_t *len);
 /* The installed firmware version, "03.15,A00.01". */
 const char *modem_firmware(const modem *m);
+/* 1 if this build implements the AT command `name` ("+UDWNFILE", "I"). */
+int modem_has_command(const modem *m, const char *name);
+
+/* Fault injection (sim/override.h): the next (once) or every execution of the
+ * command matched by `pattern` -- "+CSQ" (any form), "+CFUN?", "+CFUN=?",
+ * "+CFUN=" (any set form), "+CFUN=16" (exactly these parameters), "I9" --
+ * answers the information lines `info` (separated by '\n'; NULL for none)
+ * and the final result `result` (AT_OK, AT_ERROR, AT_CME(n), AT_SILENT from
+ * protocol/at.h) instead of running, whether the command exists or not.
+ * Overrides survive reboots; setting the same pattern again replaces it.
+ * 0, -EINVAL (bad pattern), -ENOSPC (too many) or -ENOMEM. */
+int modem_override_set(modem *m, const char *pattern, const char *info, int result, int once);
+/* Clear the override set with exactly this pattern (NULL: all).  Returns how
+ * many were cleared or -EINVAL. */
+int modem_override_clear(modem *m, const char *pattern);
 
 #endif

@@ -10,6 +10,7 @@
 #include "modem.h"
 #include "net.h"
 #include "nvm.h"
+#include "override.h"
 #include "uart.h"
 
 /* What the modem does once the current command line has been answered. */
@@ -94,6 +95,7 @@ struct modem {
     upsd_profile upsd[UPSD_PROFILES];
     int64_t net_time_base;
     fs fs;                /* the flash file system (fs/fs.h) */
+    override_list overrides; /* forced responses (world faults) */
 };
 
 /* Formatting rules currently in force (ATV, ATQ, +CMEE). */

@@ -45,6 +45,10 @@ typedef struct uv_pty {
     int poll_events;
     bytebuf outq;       /* bytes for the host not yet written */
     int holding;        /* a host chunk is being processed: queue, write after */
+    /* Optional: the host's bytes and line speed go here instead of straight
+     * to the modem (a scenario's wire faults, sarasim --scenario). */
+    void (*input)(void *ctx, int port, uint32_t host_rate, const uint8_t *p, size_t n);
+    void *input_ctx;
 } uv_pty;
 
 /* Create the PTY and the symlink at link (replacing a stale link, refusing

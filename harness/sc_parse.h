@@ -1,0 +1,53 @@
+/* sc_parse.h - the scenario parser's internal pieces shared between
+ * harness/scenario.c (file, device, host) and harness/sc_world_parse.c
+ * (triggers and actions). */
+#ifndef SARASIM_SC_PARSE_H
+#define SARASIM_SC_PARSE_H
+
+#include "sc_json.h"
+
+/* One element of "world": a trigger ("at" or "when"), an action ("do" and its
+ * parameters), "delay", "repeat", "id", "when_port", "note". */
+int sc_parse_world_event(sc_pctx *c, const cJSON *obj, sc_world_event *ev);
+/* The action named by obj's "do" with its parameters; `extra` lists the other
+ * keys obj may hold (NULL-terminated). */
+int sc_parse_action(sc_pctx *c, const cJSON *obj, const char *const *extra, sc_action *a);
+void sc_trigger_free(sc_trigger *t);
+
+/* Names a later step may use as ${name}: "vars" and earlier captures. */
+typedef struct sc_var_scope {
+    char **names;
+    size_t n;
+} sc_var_scope;
+
+/* The "host" array of root (harness/sc_host_parse.c). */
+int sc_parse_host(sc_pctx *c, const cJSON *root, scenario *sc, sc_var_scope *vs);
+void sc_step_free(sc_step *st);
+
+/* Host steps with {"include": "lib/steps.json"} expanded in place: every
+ * step object with the file, directory and path it is reported under. */
+typedef struct sc_flat_step {
+    const cJSON *obj;
+    const char *file;
+    const char *dir;
+    char path[SC_PATH_MAX];
+} sc_flat_step;
+
+typedef struct sc_included {
+    char *file, *dir;
+    cJSON *root;
+} sc_included;
+
+typedef struct sc_flat {
+    sc_flat_step *v;
+    size_t n, cap;
+    sc_included *inc;
+    size_t ninc;
+} sc_flat;
+
+/* arr: the "host" array of the file being parsed (c->file, c->dir). */
+int sc_flatten_steps(sc_pctx *c, const cJSON *arr, sc_flat *fl);
+void sc_flat_free(sc_flat *fl);
+void sc_action_free(sc_action *a);
+
+#endif

@@ -1,0 +1,257 @@
+/* test_harness_cli.c - sarasim-harness as CI runs it: exit status, the
+ * report of a failure (step, expectation, escaped bytes, trace path), JUnit
+ * XML, traces identical across runs and across -j. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "protocol/bytebuf.h"
+
+static char dir[64];
+
+static void make_dir(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/test_harness_cli-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void remove_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    bytebuf b;
+    bytebuf_init(&b);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        bytebuf_append(&b, buf, n);
+    fclose(f);
+    bytebuf_append_byte(&b, 0);
+    return (char *)b.data;
+}
+
+/* Run the harness in `dir` with argv (NULL-terminated); stdout into *out. */
+static int run_cli(char **out, const char *const *args)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        if (chdir(dir))
+            _exit(126);
+        const char *argv[32] = { SARASIM_HARNESS_BIN };
+        for (int i = 0; args[i] && i < 30; i++)
+            argv[i + 1] = args[i];
+        execv(SARASIM_HARNESS_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    close(p[1]);
+    bytebuf b;
+    bytebuf_init(&b);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(p[0], buf, sizeof(buf))) > 0)
+        bytebuf_append(&b, buf, (size_t)n);
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    bytebuf_append_byte(&b, 0);
+    *out = (char *)b.data;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static const char *const passing =
+    "{\"host\": [{\"wait\": \"6s\"}, {\"send\": \"AT\\r\"}, {\"expect\": \"OK\"}]}";
+static const char *const failing =
+    "{\"name\": \"broken\", \"host\": [{\"wait\": \"6s\"}, {\"send\": \"AT+CGMM\\r\"},\n"
+    "  {\"expect\": \"SARA-R410M\", \"within\": \"1s\"}]}";
+static const char *const skipped = "{\"requires\": [\"+ZZNEVER\"], \"host\": [{\"send\": \"AT\\r\"}]}";
+
+START_TEST(all_passing_exits_zero)
+{
+    write_file("a.json", passing);
+    char *out;
+    const char *args[] = { "a.json", NULL };
+    ck_assert_int_eq(run_cli(&out, args), 0);
+    ck_assert_msg(!strncmp(out, "PASS  a ", 8), "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "sim      6.000s"));
+    ck_assert_ptr_nonnull(strstr(out, "1 scenario: 1 passed, 0 failed, 0 skipped, 0 errors"));
+    free(out);
+}
+END_TEST
+
+START_TEST(a_failure_exits_nonzero_and_says_where_and_what)
+{
+    write_file("a.json", passing);
+    write_file("b.json", failing);
+    char *out;
+    const char *args[] = { "a.json", "b.json", NULL };
+    ck_assert_int_eq(run_cli(&out, args), 1);
+    ck_assert_msg(strstr(out, "FAIL  broken ") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "      step:     $.host[2] expect \"SARA-R410M\" within 1s\n") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "      why:      not seen within 1s\n") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "      expected: \"SARA-R410M\"\n") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "      seen:     \"AT+CGMM\\r\\r\\nSARA-R510M8S\\r\\n\\r\\nOK\\r\\n\"\n") != NULL, "%s",
+                  out);
+    /* without --trace-dir the failed scenario's trace is kept in a temp dir */
+    const char *tp = strstr(out, "      trace:    ");
+    ck_assert_ptr_nonnull(tp);
+    char path[512];
+    ck_assert_int_eq(sscanf(tp + 16, "%511s", path), 1);
+    char *trace = read_file(path);
+    ck_assert_msg(trace != NULL, "no trace at %s", path);
+    ck_assert_ptr_nonnull(strstr(trace, "7.000000 - EV - host $.host[2] FAILED: not seen within 1s\n"));
+    free(trace);
+    unlink(path);
+    *strrchr(path, '/') = 0;
+    rmdir(path);
+    ck_assert_ptr_nonnull(strstr(out, "2 scenarios: 1 passed, 1 failed"));
+    free(out);
+}
+END_TEST
+
+START_TEST(parse_errors_and_usage)
+{
+    write_file("bad.json", "{\"host\": [{\"wait\": \"later\"}]}");
+    char *out;
+    const char *args[] = { "bad.json", NULL };
+    ck_assert_int_eq(run_cli(&out, args), 1);
+    ck_assert_msg(strstr(out, "ERROR bad.json") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "bad.json: $.host[0].wait: expected a duration") != NULL, "%s", out);
+    free(out);
+    const char *none[] = { NULL };
+    ck_assert_int_eq(run_cli(&out, none), 2);
+    free(out);
+    const char *badj[] = { "-j", "0", "bad.json", NULL };
+    ck_assert_int_eq(run_cli(&out, badj), 2);
+    free(out);
+}
+END_TEST
+
+START_TEST(all_skipped_exits_77)
+{
+    write_file("s.json", skipped);
+    char *out;
+    const char *args[] = { "s.json", NULL };
+    ck_assert_int_eq(run_cli(&out, args), 77);
+    ck_assert_msg(strstr(out, "SKIP  s ") != NULL, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "requires +ZZNEVER: not implemented in this build"));
+    free(out);
+    write_file("a.json", passing);
+    const char *mixed[] = { "s.json", "a.json", NULL };
+    ck_assert_int_eq(run_cli(&out, mixed), 0);
+    free(out);
+}
+END_TEST
+
+START_TEST(junit_xml_lists_every_scenario)
+{
+    write_file("a.json", passing);
+    write_file("b.json", failing);
+    write_file("s.json", skipped);
+    char *out;
+    const char *args[] = { "--junit", "results.xml", "--trace-dir", "traces", "a.json", "b.json", "s.json", NULL };
+    ck_assert_int_eq(run_cli(&out, args), 1);
+    free(out);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/results.xml", dir);
+    char *xml = read_file(path);
+    ck_assert_ptr_nonnull(xml);
+    static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sarasim-harness\" "
+                               "tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\"";
+    ck_assert_msg(!strncmp(xml, head, strlen(head)), "%s", xml);
+    ck_assert_ptr_nonnull(strstr(xml, "<testcase classname=\"sarasim.scenarios\" name=\"a\" file=\"a.json\""));
+    ck_assert_ptr_nonnull(strstr(xml, "<property name=\"simulated_seconds\" value=\"6.000000\"/>"));
+    ck_assert_ptr_nonnull(strstr(xml, "<failure message=\"not seen within 1s\">step: $.host[2] expect &quot;"
+                                      "SARA-R410M&quot; within 1s\nexpected: SARA-R410M\n"
+                                      "seen: AT+CGMM\\r\\r\\nSARA-R510M8S\\r\\n\\r\\nOK\\r\\n\n"
+                                      "trace: traces/b.trace\n</failure>"));
+    ck_assert_ptr_nonnull(strstr(xml, "<skipped message=\"requires +ZZNEVER: not implemented in this build\">"));
+    ck_assert_ptr_nonnull(strstr(xml, "</testsuites>\n"));
+    free(xml);
+}
+END_TEST
+
+/* Same scenarios -> byte-identical traces, run after run and whatever -j. */
+START_TEST(traces_repeat_across_runs_and_jobs)
+{
+    static const char *const names[] = { "ubxlib_connect", "world_faults", "signal_loss_cereg", "reboot_cfun16" };
+    char files[4][512];
+    const char *args1[12] = { "--trace-dir", "t1", "-j", "1" };
+    const char *args2[12] = { "--trace-dir", "t2", "-j", "2" };
+    for (int i = 0; i < 4; i++) {
+        snprintf(files[i], sizeof(files[i]), "%s/scenarios/%s.json", SARASIM_SOURCE_DIR, names[i]);
+        args1[4 + i] = args2[4 + i] = files[i];
+    }
+    char *out1, *out2;
+    ck_assert_int_eq(run_cli(&out1, args1), 0);
+    ck_assert_int_eq(run_cli(&out2, args2), 0);
+    for (int i = 0; i < 4; i++) { /* printed in the order given */
+        const char *a = strstr(out2, names[i]);
+        ck_assert_ptr_nonnull(a);
+        if (i)
+            ck_assert(strstr(out2, names[i - 1]) < a);
+    }
+    for (int i = 0; i < 4; i++) {
+        char p1[256], p2[256];
+        snprintf(p1, sizeof(p1), "%s/t1/%s.trace", dir, names[i]);
+        snprintf(p2, sizeof(p2), "%s/t2/%s.trace", dir, names[i]);
+        char *a = read_file(p1), *b = read_file(p2);
+        ck_assert_msg(a && b, "missing trace for %s", names[i]);
+        ck_assert_uint_gt(strlen(a), 500);
+        ck_assert_msg(strcmp(a, b) == 0, "%s: traces differ between runs", names[i]);
+        free(a);
+        free(b);
+    }
+    free(out1);
+    free(out2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("harness_cli");
+    TCase *tc = tcase_create("cli");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, make_dir, remove_dir);
+    tcase_add_test(tc, all_passing_exits_zero);
+    tcase_add_test(tc, a_failure_exits_nonzero_and_says_where_and_what);
+    tcase_add_test(tc, parse_errors_and_usage);
+    tcase_add_test(tc, all_skipped_exits_77);
+    tcase_add_test(tc, junit_xml_lists_every_scenario);
+    tcase_add_test(tc, traces_repeat_across_runs_and_jobs);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
