@@ -17,7 +17,10 @@ typedef struct xm_run {
     size_t seen_len;
 } xm_run;
 
-static const char *const fault_names[] = { "corrupt", "drop", "duplicate", "stall" };
+static const char *const fault_names[] = { "corrupt", "drop", "duplicate", "stall", "cancel" };
+
+/* put_frame: the host gave up (the "cancel" fault) */
+#define HOST_CANCELLED 2
 
 /* The fault that hits this transmission of a block, or NULL. */
 static const sc_xm_fault *fault_for(xm_run *x, const xm_frame *f)
@@ -46,6 +49,13 @@ static int put_frame(xm_run *x, const xm_frame *f)
     runner_log(r, "xmodem host block=%u attempt=%u fault=%s", (unsigned)f->index, f->attempt, fault_names[xf->kind]);
     switch (xf->kind) {
     case XM_FAULT_DROP: return 0;
+    case XM_FAULT_CANCEL: {
+        /* The host gives up instead of sending the block: CAN CAN, as
+         * sx does when the user interrupts it. */
+        static const uint8_t can[] = { 0x18, 0x18 };
+        sc_env_host_write(&r->env, port, can, sizeof(can));
+        return HOST_CANCELLED;
+    }
     case XM_FAULT_DUPLICATE:
         sc_env_host_write(&r->env, port, f->bytes, f->len);
         sc_env_host_write(&r->env, port, f->bytes, f->len);
@@ -106,9 +116,16 @@ static int xm_turn(xm_run *x, xm_tx_status *status, const char **why)
     x->seen_len = r->rx[port].len;
     x->ops->tick(x->s, now);
     xm_frame f;
-    while (r->res->status == RUN_PASS && x->ops->next_frame(x->s, &f))
-        if (put_frame(x, &f))
+    while (r->res->status == RUN_PASS && x->ops->next_frame(x->s, &f)) {
+        int rc = put_frame(x, &f);
+        if (rc == HOST_CANCELLED) {
+            *status = XM_TX_CANCELLED;
+            *why = "cancelled by the host";
             return 1;
+        }
+        if (rc)
+            return 1;
+    }
     *status = x->ops->status(x->s, why);
     return *status != XM_TX_RUNNING;
 }

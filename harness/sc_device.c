@@ -1,10 +1,12 @@
 /* sc_device.c - the device part of a scenario applied to a state dir. */
 #include "sc_device.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fs/atomic.h"
+#include "fs/fs.h"
 #include "sim/nvm.h"
 
 void sc_device_config(const sc_device *d, const char *state_dir, modem_config *cfg)
@@ -57,12 +59,30 @@ int sc_device_preset_nvm(const sc_device *d, const char *state_dir, char *err, s
 
 int sc_device_preset_files(const sc_device *d, const char *state_dir, char *err, size_t errlen)
 {
-    /* MERGE NOTE (for the lead): when fs/fs.c lands, store each d->files[i]
-     * (tag, name, content) into state_dir through the file system's own
-     * writer, as +UDWNFILE would have left it, and return 0. */
-    (void)state_dir;
     if (!d->nfiles)
         return 0;
-    snprintf(err, errlen, "device.files: the flash file system is not in this build");
-    return -1;
+    fs f;
+    int rc = fs_init(&f, state_dir, d->dev.fs_capacity);
+    if (!rc)
+        rc = fs_load(&f) < 0 ? -EIO : 0;
+    for (size_t i = 0; !rc && i < d->nfiles; i++) {
+        const sc_file *file = &d->files[i];
+        fs_tag tag;
+        if (fs_tag_parse(file->tag, strlen(file->tag), 0, &tag)) {
+            snprintf(err, errlen, "device.files[%zu].tag: unknown tag \"%s\"", i, file->tag);
+            fs_free(&f);
+            return -1;
+        }
+        rc = fs_put(&f, tag, file->name, file->content.data, file->content.len, 0);
+        if (rc) {
+            snprintf(err, errlen, "device.files[%zu]: cannot store \"%s\": %s", i, file->name,
+                     rc == -ENOSPC ? "not enough free space" : strerror(-rc));
+            fs_free(&f);
+            return -1;
+        }
+    }
+    fs_free(&f);
+    if (rc)
+        snprintf(err, errlen, "device.files: cannot use the flash in %s: %s", state_dir, strerror(-rc));
+    return rc ? -1 : 0;
 }

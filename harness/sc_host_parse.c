@@ -103,7 +103,7 @@ static int parse_expect(sc_pctx *c, const cJSON *o, sc_step *st, const scenario 
 static int parse_xm_fault(sc_pctx *c, const cJSON *f, sc_xm_fault *xf)
 {
     static const char *const keys[] = { "block", "fault", "times", "for", "note", NULL };
-    static const char *const kinds[] = { "corrupt", "drop", "duplicate", "stall" };
+    static const char *const kinds[] = { "corrupt", "drop", "duplicate", "stall", "cancel" };
     long block, times = 1;
     char *kind = NULL;
     if (sc_expect_object(c, f, "a fault like {\"block\": 3, \"fault\": \"corrupt\"}") || sc_check_keys(c, f, keys) ||
@@ -117,7 +117,8 @@ static int parse_xm_fault(sc_pctx *c, const cJSON *f, sc_xm_fault *xf)
         if (!strcmp(kind, kinds[k]))
             xf->kind = (sc_xm_fault_kind)k, found = 1;
     int rc = found ? 0
-                   : sc_fail_at(c, "fault", "expected \"corrupt\", \"drop\", \"duplicate\" or \"stall\", got \"%s\"",
+                   : sc_fail_at(c, "fault",
+                                "expected \"corrupt\", \"drop\", \"duplicate\", \"stall\" or \"cancel\", got \"%s\"",
                                 kind);
     free(kind);
     if (rc)

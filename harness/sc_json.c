@@ -1,6 +1,8 @@
 /* sc_json.c - path-aware JSON field readers for the scenario parser. */
 #include "sc_json.h"
 
+#include "protocol/package.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -370,12 +372,58 @@ static int generate(sc_pctx *c, const cJSON *obj, sc_bytes *out)
     return 0;
 }
 
+/* {"package": {"kind": "full", "to": "03.16,A00.01", "size": 200000, ...}}:
+ * a firmware package built on the fly (protocol/package.h), so scenarios do
+ * not carry megabytes of binaries. */
+static int package(sc_pctx *c, const cJSON *spec, sc_bytes *out)
+{
+    static const char *const keys[] = { "kind", "product", "from", "to", "size", "break", "seed", NULL };
+    static const char *const breaks[] = { "none", "signature", "product", "from-version", "truncate", "flip", "kind" };
+    if (sc_expect_object(c, spec, "a package: {\"kind\", \"to\", \"size\", ...}") || sc_check_keys(c, spec, keys))
+        return -1;
+    char kind[8] = "full", product[PKG_PRODUCT_MAX] = "SARA-R510M8S-01B", from[PKG_VERSION_MAX] = "";
+    char to[PKG_VERSION_MAX] = "", brk[16] = "none";
+    long size = 0, seed = 1;
+    /* sc_opt_*: < 0 is an error, > 0 an absent field */
+    if (sc_opt_strbuf(c, spec, "kind", kind, sizeof(kind)) < 0 ||
+        sc_opt_strbuf(c, spec, "product", product, sizeof(product)) < 0 ||
+        sc_opt_strbuf(c, spec, "from", from, sizeof(from)) < 0 || sc_opt_strbuf(c, spec, "to", to, sizeof(to)) < 0 ||
+        sc_opt_strbuf(c, spec, "break", brk, sizeof(brk)) < 0 ||
+        sc_req_int(c, spec, "size", PKG_MIN_PACKAGE_SIZE, (long)BLOB_MAX, &size) ||
+        sc_opt_int(c, spec, "seed", 0, 1L << 30, &seed) < 0)
+        return -1;
+    if (strcmp(kind, "full") && strcmp(kind, "delta"))
+        return sc_fail_at(c, "kind", "expected \"full\" or \"delta\", got \"%s\"", kind);
+    if (!pkg_version_valid(to))
+        return sc_fail_at(c, "to", "expected a version like \"03.16,A00.01\", got \"%s\"", to);
+    if (!strcmp(kind, "delta") && !pkg_version_valid(from))
+        return sc_fail_at(c, "from", "a delta needs its source version, like \"03.15,A00.01\"");
+    size_t b = 0;
+    while (b < sizeof(breaks) / sizeof(breaks[0]) && strcmp(breaks[b], brk))
+        b++;
+    if (b == sizeof(breaks) / sizeof(breaks[0]))
+        return sc_fail_at(c, "break", "expected none, signature, product, from-version, truncate, flip or kind, got \"%s\"", brk);
+    pkg_spec ps = { .kind = strcmp(kind, "full") ? PKG_KIND_DELTA : PKG_KIND_FULL, .product = product,
+                    .from = from[0] ? from : NULL, .to = to, .package_size = (uint64_t)size,
+                    .seed = (uint64_t)seed, .brk = (pkg_break)b };
+    bytebuf pkg;
+    bytebuf_init(&pkg);
+    if (pkg_build(&ps, &pkg)) {
+        bytebuf_free(&pkg);
+        return sc_fail(c, "cannot build this package (size too small for its header?)");
+    }
+    sc_bytes_free(out);
+    out->data = pkg.data;
+    out->len = pkg.len;
+    return 0;
+}
+
 int sc_blob_value(sc_pctx *c, const cJSON *v, sc_bytes *out)
 {
     if (cJSON_IsString(v))
         return read_file(c, v->valuestring, out);
-    static const char *const what =
-        "a file path, {\"path\": ...}, {\"text\": ...}, {\"hex\": ...} or {\"generate\": <bytes>}";
+    static const char *const what = "a file path, {\"path\": ...}, {\"text\": ...}, {\"hex\": ...}, "
+                                    "{\"generate\": <bytes>} or {\"package\": {...}}";
     if (!cJSON_IsObject(v) || !v->child || v->child->next)
         return fail_type(c, NULL, v, what);
     const cJSON *f = v->child;
@@ -395,6 +443,12 @@ int sc_blob_value(sc_pctx *c, const cJSON *v, sc_bytes *out)
         return hex_bytes(c, f, out);
     if (!strcmp(f->string, "generate"))
         return generate(c, v, out);
+    if (!strcmp(f->string, "package")) {
+        mark = sc_push_key(c, "package");
+        rc = package(c, f, out);
+        sc_pop(c, mark);
+        return rc;
+    }
     return fail_type(c, NULL, v, what);
 }
 

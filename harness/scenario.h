@@ -155,7 +155,7 @@ typedef enum {
     STEP_DO,            /* a world action, right now */
 } sc_step_kind;
 
-typedef enum { XM_FAULT_CORRUPT, XM_FAULT_DROP, XM_FAULT_DUPLICATE, XM_FAULT_STALL } sc_xm_fault_kind;
+typedef enum { XM_FAULT_CORRUPT, XM_FAULT_DROP, XM_FAULT_DUPLICATE, XM_FAULT_STALL, XM_FAULT_CANCEL } sc_xm_fault_kind;
 
 typedef struct sc_xm_fault {
     uint32_t block;     /* 1-based block index in the transfer (not the wrapping seq) */

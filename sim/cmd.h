@@ -62,6 +62,7 @@ extern const cmd_def cmd_sim_defs[];
 extern const cmd_def cmd_net_defs[];
 extern const cmd_def cmd_power_defs[];
 extern const cmd_def cmd_misc_defs[];
+extern const cmd_def cmd_fwupd_defs[];
 extern const cmd_def cmd_fs_defs[];
 
 #endif

@@ -43,6 +43,18 @@ static char *do_signal(modem *m, const cJSON *req)
     return reply_ok(NULL);
 }
 
+static char *do_install_error(modem *m, const cJSON *req)
+{
+    const cJSON *pct = cJSON_GetObjectItemCaseSensitive(req, "percent");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(req, "code");
+    if (!cJSON_IsNumber(pct) || pct->valuedouble < 0 || pct->valuedouble > 100)
+        return reply_error("install_error: \"percent\" must be a number 0..100%s", "");
+    if (code && (!cJSON_IsNumber(code) || code->valuedouble < 129 || code->valuedouble > 255))
+        return reply_error("install_error: \"code\" must be a final result code 129..255%s", "");
+    modem_fwupd_install_error(m, (int)pct->valuedouble, code ? (int)code->valuedouble : 160);
+    return reply_ok(NULL);
+}
+
 char *control_handle(modem *m, const char *line, size_t len, const control_hooks *hooks)
 {
     cJSON *req = cJSON_ParseWithLength(line, len);
@@ -63,6 +75,11 @@ char *control_handle(modem *m, const char *line, size_t len, const control_hooks
     } else if (!strcmp(cmd->valuestring, "reset")) {
         modem_reset(m);
         reply = reply_ok(NULL);
+    } else if (!strcmp(cmd->valuestring, "restart")) {
+        modem_restart(m);
+        reply = reply_ok(NULL);
+    } else if (!strcmp(cmd->valuestring, "install_error")) {
+        reply = do_install_error(m, req);
     } else if (!strcmp(cmd->valuestring, "signal")) {
         reply = do_signal(m, req);
     } else if (!strcmp(cmd->valuestring, "state")) {
@@ -78,7 +95,8 @@ char *control_handle(modem *m, const char *line, size_t len, const control_hooks
         else
             reply = reply_ok(NULL);
     } else {
-        reply = reply_error("unknown cmd \"%s\" (power_cut, power_on, reset, signal, state, set_time_scale)",
+        reply = reply_error("unknown cmd \"%s\" (power_cut, power_on, reset, restart, signal, state, "
+                            "set_time_scale, install_error)",
                             cmd->valuestring);
     }
     cJSON_Delete(req);

@@ -5,6 +5,10 @@
  *   {"cmd":"power_cut"}            power removed: nothing volatile survives
  *   {"cmd":"power_on"}             power applied (after power_cut / +CPWROFF)
  *   {"cmd":"reset"}                RESET_N pulse: abrupt reboot
+ *   {"cmd":"restart"}              the simulator process restarts on the same
+ *                                  state dir (power cut, memory forgotten, boot)
+ *   {"cmd":"install_error","percent":40,"code":160}
+ *                                  the next firmware install fails at 40 %
  *   {"cmd":"signal","rsrp":-110}   signal present at that RSRP (dBm)
  *   {"cmd":"signal","lost":true}   coverage lost (false: restored)
  *   {"cmd":"state"}                {"ok":true,"state":{...}}

@@ -42,6 +42,7 @@ void device_cfg_default(device_cfg *d)
     d->boot_ns = SIM_S(5);
     d->reg_ns = SIM_S(3);
     d->reboot_ns = SIM_S(5);
+    d->fwupd_restart_ns = SIM_S(2);
     d->fs_capacity = 1024 * 1024;
 }
 

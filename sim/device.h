@@ -30,6 +30,7 @@ typedef struct device_cfg {
     sim_ns boot_ns;     /* power-on until the AT interface answers */
     sim_ns reg_ns;      /* +CFUN=1 until registered */
     sim_ns reboot_ns;   /* +CFUN=16 until the AT interface answers again */
+    sim_ns fwupd_restart_ns; /* +UFWUPD until "+UFWUPD: ONGOING"; EOT until validation */
     uint32_t fs_capacity; /* flash file system size in bytes */
 } device_cfg;
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "../fs/atomic.h"
+#include "../protocol/baud.h"
 #include "../protocol/cme.h"
 
 #define FIRMWARE_FILE "firmware.json"
@@ -29,7 +30,7 @@ static void port_pump(modem *m, modem_port *p);
 static void boot_timer_cb(clk_timer *t);
 static void defer_timer_cb(clk_timer *t);
 
-static const char *const power_names[] = { "OFF", "BOOTING", "READY" };
+static const char *const power_names[] = { "OFF", "BOOTING", "READY", "FWUPDATE" };
 
 const char *modem_power_name(modem_power p) { return power_names[p]; }
 modem_power modem_get_power(const modem *m) { return m->power; }
@@ -72,6 +73,10 @@ static void uart_to_module(void *ctx, int port, const uint8_t *p, size_t n)
 {
     modem *m = ctx;
     modem_port *mp = &m->port[port];
+    if (m->power == MODEM_FWUPDATE) {
+        fwupd_rx(m, port, p, n);
+        return;
+    }
     if (m->power != MODEM_READY)
         return; /* a module that is off or booting hears nothing */
     bytebuf_append(&mp->inbuf, p, n);
@@ -171,6 +176,7 @@ static void do_after_line(modem *m)
     switch (a) {
     case AFTER_REBOOT: modem_reboot(m, m->dev.reboot_ns); break;
     case AFTER_POWER_OFF: modem_power_off(m); break;
+    case AFTER_FWUPD: fwupd_begin(m, m->fw_pending_port, m->fw_pending_rate); break;
     default: break;
     }
 }
@@ -390,6 +396,7 @@ static void stop_everything(modem *m, const char *why)
 {
     clk_timer_stop(m->clk, &m->boot_timer);
     net_stop(m);
+    fwupd_stop(m);
     for (int i = 0; i < MODEM_PORTS; i++)
         port_clear(m, &m->port[i], why);
     m->after = AFTER_NONE;
@@ -408,6 +415,12 @@ static void enter_booting(modem *m, sim_ns boot_time)
     stop_everything(m, "reboot");
     set_power(m, MODEM_BOOTING);
     clk_timer_start(m->clk, &m->boot_timer, boot_time);
+}
+
+void modem_enter_fwupdate(modem *m)
+{
+    stop_everything(m, "reboot");
+    set_power(m, MODEM_FWUPDATE);
 }
 
 void modem_power_on(modem *m)
@@ -434,18 +447,58 @@ void modem_reset(modem *m)
 
 void modem_reboot(modem *m, sim_ns delay) { enter_booting(m, delay); }
 
+void modem_restart(modem *m)
+{
+    modem_power_cut(m);
+    /* what a new process would not know: SIM retries, the card's EF-FPLMN */
+    m->pin_tries = 3;
+    m->puk_tries = 10;
+    memset(m->fplmn, 0xFF, sizeof(m->fplmn));
+    m->sim = SIMC_ABSENT;
+    m->sim_keep_next_boot = 0;
+    modem_trace_event(m, "power restart");
+    modem_power_on(m);
+}
+
+void modem_fwupd_install_error(modem *m, int pct, int code) { fwupd_inject_install_error(m, pct, code); }
+
+/* firmware.json: {"installed":"03.15,A00.01"} plus, while an interrupted
+ * install leaves the firmware unusable, "fw_update_mode":{"port":0,"rate":n}. */
+int modem_save_firmware(modem *m)
+{
+    if (!m->state_dir)
+        return 0;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "installed", m->firmware);
+    if (m->fw_corrupt) {
+        cJSON *fw = cJSON_AddObjectToObject(root, "fw_update_mode");
+        cJSON_AddNumberToObject(fw, "port", m->fw_corrupt_port);
+        cJSON_AddNumberToObject(fw, "rate", m->fw_corrupt_rate);
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return -ENOMEM;
+    int rc = atomic_write_file(m->state_dir, FIRMWARE_FILE, text, strlen(text));
+    free(text);
+    if (rc)
+        modem_trace_event(m, "firmware state write failed: %s", strerror(-rc));
+    return rc;
+}
+
+/* A state dir remembers the installed firmware; without one the module
+ * runs the firmware it was created with (updates last for the process). */
 static int load_firmware(modem *m)
 {
-    snprintf(m->firmware, sizeof(m->firmware), "%s", m->dev.firmware);
     if (!m->state_dir)
         return 0;
     char *text;
     size_t len;
     int rc = atomic_read_file(m->state_dir, FIRMWARE_FILE, &text, &len);
     if (rc == -ENOENT) {
-        char buf[128];
-        int n = snprintf(buf, sizeof(buf), "{\n\t\"installed\":\t\"%s\"\n}\n", m->firmware);
-        return atomic_write_file(m->state_dir, FIRMWARE_FILE, buf, (size_t)n);
+        snprintf(m->firmware, sizeof(m->firmware), "%s", m->dev.firmware);
+        m->fw_corrupt = 0;
+        return modem_save_firmware(m);
     }
     if (rc)
         return rc;
@@ -454,6 +507,14 @@ static int load_firmware(modem *m)
     const cJSON *inst = cJSON_GetObjectItemCaseSensitive(root, "installed");
     if (cJSON_IsString(inst))
         snprintf(m->firmware, sizeof(m->firmware), "%s", inst->valuestring);
+    const cJSON *fw = cJSON_GetObjectItemCaseSensitive(root, "fw_update_mode");
+    const cJSON *port = cJSON_GetObjectItemCaseSensitive(fw, "port");
+    const cJSON *rate = cJSON_GetObjectItemCaseSensitive(fw, "rate");
+    m->fw_corrupt = cJSON_IsObject(fw);
+    m->fw_corrupt_port = cJSON_IsNumber(port) && port->valueint == 1 && m->port[1].wired ? 1 : 0;
+    m->fw_corrupt_rate = cJSON_IsNumber(rate) && baud_rate_supported((uint32_t)rate->valuedouble)
+                             ? (uint32_t)rate->valuedouble
+                             : 115200;
     cJSON_Delete(root);
     return 0;
 }
@@ -518,9 +579,15 @@ static void boot_timer_cb(clk_timer *t)
     boot_fs(m);
     load_firmware(m);
     m->boots++;
+    if (m->fw_corrupt) { /* an install was cut short: only an update helps */
+        fwupd_recover(m, m->fw_corrupt_port, m->fw_corrupt_rate);
+        return;
+    }
     m->ready_at = clk_now(m->clk);
     m->clock_offset = 0;
     m->ucged_mode = 2;
+    for (int i = 0; i < UPSD_PROFILES; i++) /* +UPSD profiles are volatile */
+        m->upsd[i] = (upsd_profile){ .cid = 1 };
     boot_sim_card(m);
     set_power(m, MODEM_READY);
     long ipr = nvm_get(&m->nvm, SET_IPR);
@@ -600,6 +667,7 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
     }
     clk_timer_init(&m->boot_timer, boot_timer_cb, m);
     net_init(&m->net, m);
+    fwupd_init(&m->fw, m);
     m->net.rsrp_dbm = m->dev.rsrp_dbm;
     m->net.rsrq_db = m->dev.rsrq_db;
     for (int i = 0; i < MODEM_PORTS; i++) {
@@ -615,6 +683,9 @@ void modem_destroy(modem *m)
 {
     if (!m)
         return;
+    /* The owner may already have torn down what the callbacks reach. */
+    m->io.trace = NULL;
+    m->io.to_host = NULL;
     stop_everything(m, "destroy");
     for (int i = 0; i < MODEM_PORTS; i++) {
         modem_port *p = &m->port[i];
@@ -636,6 +707,8 @@ void modem_host_write(modem *m, int port, const uint8_t *p, size_t n)
     if (port < 0 || port >= MODEM_PORTS || !m->port[port].wired)
         return;
     trace(m, TRACE_RX, port, p, n);
+    if (m->power == MODEM_OFF || m->power == MODEM_BOOTING)
+        return; /* nobody listens: not even autobauding */
     uart_host_write(&m->port[port].uart, p, n);
 }
 
@@ -743,6 +816,11 @@ char *modem_state_json(const modem *m)
         cJSON_AddStringToObject(o, "mode", p->sink.feed ? "data" : p->busy ? "busy" : "command");
         cJSON_AddItemToArray(ports, o);
     }
+    cJSON *fwj = cJSON_AddObjectToObject(root, "fwupd");
+    cJSON_AddStringToObject(fwj, "phase", fwupd_phase_name(m->fw.phase));
+    cJSON_AddBoolToObject(fwj, "firmware_corrupt", m->fw_corrupt);
+    if (m->fw.phase == FWUPD_XMODEM)
+        cJSON_AddNumberToObject(fwj, "blocks", (double)xmodem_rx_blocks(&m->fw.rx));
     cJSON *fj = cJSON_AddObjectToObject(root, "fs");
     cJSON_AddNumberToObject(fj, "capacity", (double)m->fs.capacity);
     cJSON_AddNumberToObject(fj, "free", (double)fs_free_space(&m->fs));

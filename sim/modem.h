@@ -24,6 +24,7 @@ typedef enum {
     MODEM_OFF = 0,
     MODEM_BOOTING,
     MODEM_READY,
+    MODEM_FWUPDATE, /* Firmware Update Mode (FOAT): no AT, only the update */
 } modem_power;
 
 typedef enum { TRACE_RX, TRACE_TX, TRACE_EVENT } trace_kind;
@@ -63,6 +64,12 @@ void modem_power_on(modem *m);
 void modem_power_cut(modem *m);
 void modem_reset(modem *m); /* RESET_N: an abrupt reboot */
 void modem_set_signal(modem *m, int lost, int rsrp_dbm);
+/* As if the simulator process were killed and started again on the same
+ * state dir: power cut, everything not in the state dir forgotten, boot. */
+void modem_restart(modem *m);
+/* Fault injection: the next firmware install fails with final result `code`
+ * when its progress reaches `pct` (the module stays in Firmware Update Mode). */
+void modem_fwupd_install_error(modem *m, int pct, int code);
 
 /* The host side of a UART. */
 void modem_host_write(modem *m, int port, const uint8_t *p, size_t n);

@@ -7,6 +7,7 @@
 #include "../protocol/at.h"
 #include "../protocol/bytebuf.h"
 #include "cmd.h"
+#include "fwupd.h"
 #include "modem.h"
 #include "net.h"
 #include "nvm.h"
@@ -18,6 +19,7 @@ typedef enum {
     AFTER_NONE = 0,
     AFTER_REBOOT,    /* +CFUN=15/16, ATZ-style resets */
     AFTER_POWER_OFF, /* +CPWROFF */
+    AFTER_FWUPD,     /* +UFWUPD: reset into Firmware Update Mode */
 } after_line;
 
 /* A raw-data consumer that takes the port over from the AT parser
@@ -93,6 +95,12 @@ struct modem {
     int64_t clock_offset; /* +CCLK set by the host, seconds */
     int ucged_mode;
     upsd_profile upsd[UPSD_PROFILES];
+    fwupd fw;               /* FOAT engine (sim/fwupd.c) */
+    int fw_pending_port;    /* +UFWUPD accepted: where and at which rate */
+    uint32_t fw_pending_rate;
+    int fw_corrupt;         /* an install was cut: boot into Firmware Update Mode */
+    int fw_corrupt_port;
+    uint32_t fw_corrupt_rate;
     int64_t net_time_base;
     fs fs;                /* the flash file system (fs/fs.h) */
     override_list overrides; /* forced responses (world faults) */
@@ -115,6 +123,10 @@ void modem_power_off(modem *m);
 /* Seconds since the Unix epoch of the module's clock (+CCLK). */
 int64_t modem_wall_seconds(const modem *m);
 int modem_sim_ready(const modem *m);
+/* Stop everything volatile and enter Firmware Update Mode (sim/fwupd.c). */
+void modem_enter_fwupdate(modem *m);
+/* Write firmware.json: the installed version and the corrupt-firmware flag. */
+int modem_save_firmware(modem *m);
 
 /* sim/cmd_fs.c: per-port download state.  init once at creation; drop
  * forgets a download in progress (power off, reboot) with a trace event

@@ -186,7 +186,7 @@ START_TEST(xmodem_steps_are_checked)
     rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"check\": \"crc32\"}]}", "t.json: $.host[0].check: ",
             "expected \"crc\", \"checksum\" or \"auto\"");
     rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"faults\": [{\"block\": 1, \"fault\": \"melt\"}]}]}",
-            "t.json: $.host[0].faults[0].fault: ", "expected \"corrupt\", \"drop\", \"duplicate\" or \"stall\"");
+            "t.json: $.host[0].faults[0].fault: ", "expected \"corrupt\", \"drop\", \"duplicate\", \"stall\" or \"cancel\"");
     rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"faults\": [{\"block\": 1, \"fault\": \"stall\"}]}]}",
             "t.json: $.host[0].faults[0].for: ", "expected a duration");
     rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"faults\": [{\"fault\": \"drop\"}]}]}",

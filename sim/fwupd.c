@@ -1,0 +1,327 @@
+/* fwupd.c - the FOAT engine (see fwupd.h for the state machine). */
+#include "fwupd.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "modem_int.h"
+
+static void timer_cb(clk_timer *t);
+
+static const char *const phase_names[] = { "off", "restart", "xmodem", "agent", "validate", "install" };
+
+const char *fwupd_phase_name(fwupd_phase p) { return phase_names[p]; }
+
+void fwupd_init(fwupd *f, modem *m)
+{
+    memset(f, 0, sizeof(*f));
+    xmodem_rx_init(&f->rx, NULL);
+    xmodem_out_init(&f->out);
+    bytebuf_init(&f->image);
+    f->fault_pct = -1;
+    clk_timer_init(&f->timer, timer_cb, m);
+}
+
+void fwupd_free(fwupd *f)
+{
+    xmodem_rx_free(&f->rx);
+    xmodem_out_free(&f->out);
+    bytebuf_free(&f->image);
+}
+
+static void set_phase(modem *m, fwupd_phase p)
+{
+    m->fw.phase = p;
+    modem_trace_event(m, "fwupd phase=%s port=%d rate=%u", phase_names[p], m->fw.port,
+                      (unsigned)m->fw.rate);
+}
+
+/* Everything in Firmware Update Mode goes out on the port the update was
+ * started on, at the update's rate, framed as verbose URCs. */
+static void fw_line(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fw_line(modem *m, const char *fmt, ...)
+{
+    char text[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    char line[140];
+    int n = snprintf(line, sizeof(line), "\r\n%s\r\n", text);
+    modem_port_send(m, m->fw.port, line, (size_t)n);
+}
+
+static void flush_xmodem(modem *m)
+{
+    fwupd *f = &m->fw;
+    if (f->out.tx.len)
+        modem_port_send(m, f->port, f->out.tx.data, f->out.tx.len);
+    if (f->out.data.len)
+        bytebuf_append(&f->image, f->out.data.data, f->out.data.len);
+    xmodem_out_clear(&f->out);
+}
+
+static void arm_at(modem *m, sim_ns due)
+{
+    if (due == SIM_NEVER)
+        clk_timer_stop(m->clk, &m->fw.timer);
+    else
+        clk_timer_start_at(m->clk, &m->fw.timer, due);
+}
+
+/* ---- entering the mode ---- */
+
+static void start_handshake(modem *m)
+{
+    fwupd *f = &m->fw;
+    modem_port *p = &m->port[f->port];
+    set_phase(m, FWUPD_XMODEM);
+    uart_set_module_rate(&p->uart, f->rate);
+    bytebuf_clear(&f->image);
+    xmodem_rx_free(&f->rx);
+    xmodem_rx_init(&f->rx, NULL);
+    xmodem_out_clear(&f->out);
+    fw_line(m, "+UFWUPD: ONGOING");
+    xmodem_rx_start(&f->rx, clk_now(m->clk), &f->out);
+    flush_xmodem(m);
+    arm_at(m, xmodem_rx_next_deadline(&f->rx));
+}
+
+void fwupd_begin(modem *m, int port, uint32_t rate)
+{
+    modem_enter_fwupdate(m);
+    fwupd *f = &m->fw;
+    f->port = port;
+    f->rate = rate;
+    f->recovering = 0;
+    set_phase(m, FWUPD_RESTART);
+    clk_timer_start(m->clk, &f->timer, m->dev.fwupd_restart_ns);
+}
+
+void fwupd_recover(modem *m, int port, uint32_t rate)
+{
+    modem_enter_fwupdate(m);
+    fwupd *f = &m->fw;
+    f->port = port;
+    f->rate = rate;
+    f->recovering = 1;
+    start_handshake(m);
+}
+
+void fwupd_stop(modem *m)
+{
+    fwupd *f = &m->fw;
+    clk_timer_stop(m->clk, &f->timer);
+    if (f->phase != FWUPD_OFF)
+        modem_trace_event(m, "fwupd stopped phase=%s", phase_names[f->phase]);
+    f->phase = FWUPD_OFF;
+    bytebuf_clear(&f->image);
+    xmodem_out_clear(&f->out);
+    /* an injected install error stays armed until an install meets it */
+}
+
+void fwupd_inject_install_error(modem *m, int pct, int code)
+{
+    m->fw.fault_pct = pct;
+    m->fw.fault_code = code;
+}
+
+/* ---- leaving the mode ---- */
+
+/* Nothing was written: the old firmware boots as after any reset.  A module
+ * whose firmware is already corrupt cannot: it starts a new handshake. */
+static void back_to_old_firmware(modem *m)
+{
+    if (m->fw.recovering) {
+        start_handshake(m);
+        return;
+    }
+    m->fw.phase = FWUPD_OFF;
+    modem_reboot(m, m->dev.boot_ns);
+}
+
+/* The install failed after writing started: the module stays in Firmware
+ * Update Mode (app note §4.1.1) -- it reboots into the handshake. */
+static void stay_in_update_mode(modem *m)
+{
+    m->fw.recovering = 1;
+    start_handshake(m);
+}
+
+static void transfer_ended(modem *m)
+{
+    fwupd *f = &m->fw;
+    xmodem_status st = xmodem_rx_status(&f->rx);
+    modem_trace_event(m, "xmodem end status=%s reason=%s blocks=%llu bytes=%zu", xmodem_status_name(st),
+                      xmodem_reason_name(xmodem_rx_reason(&f->rx)),
+                      (unsigned long long)xmodem_rx_blocks(&f->rx), f->image.len);
+    clk_timer_stop(m->clk, &f->timer);
+    modem_set_sink(m, f->port, (data_sink){ NULL, NULL });
+    switch (st) {
+    case XMODEM_DONE:
+        /* "The download is completed, and a reboot follows" (Table 7) */
+        set_phase(m, FWUPD_AGENT);
+        clk_timer_start(m->clk, &f->timer, m->dev.fwupd_restart_ns);
+        return;
+    case XMODEM_TIMEOUT:
+        fw_line(m, "+UFWUPD: Timeout");
+        back_to_old_firmware(m);
+        return;
+    default: /* cancelled by the sender, sync lost, too many errors */
+        fw_line(m, "ERROR");
+        back_to_old_firmware(m);
+        return;
+    }
+}
+
+/* ---- the transfer ---- */
+
+void fwupd_rx(modem *m, int port, const uint8_t *p, size_t n)
+{
+    fwupd *f = &m->fw;
+    if (f->phase != FWUPD_XMODEM || port != f->port)
+        return; /* the agent listens to nothing else */
+    sim_ns now = clk_now(m->clk);
+    while (n && xmodem_rx_status(&f->rx) == XMODEM_RUNNING) {
+        uint64_t before = xmodem_rx_blocks(&f->rx);
+        size_t k = xmodem_rx_feed(&f->rx, now, p, n, &f->out);
+        p += k;
+        n -= k;
+        flush_xmodem(m);
+        if (xmodem_rx_blocks(&f->rx) != before)
+            modem_trace_event(m, "xmodem block n=%u index=%llu", (unsigned)xmodem_rx_last_seq(&f->rx),
+                              (unsigned long long)xmodem_rx_blocks(&f->rx));
+        if (f->phase != FWUPD_XMODEM)
+            return; /* a trace hook (the harness) cut the power */
+    }
+    if (xmodem_rx_status(&f->rx) != XMODEM_RUNNING)
+        transfer_ended(m);
+    else
+        arm_at(m, xmodem_rx_next_deadline(&f->rx));
+}
+
+/* ---- validation and install: progress URCs on the clock ---- */
+
+static void schedule_step(modem *m)
+{
+    fwupd *f = &m->fw;
+    sim_ns due = f->phase_start + pkg_step_due_ns(f->phase_ns, f->steps.pct[f->step]);
+    clk_timer_start_at(m->clk, &f->timer, due);
+}
+
+static void start_validation(modem *m)
+{
+    fwupd *f = &m->fw;
+    set_phase(m, FWUPD_VALIDATE);
+    /* Xmodem pads the last block; the package says where it ends. */
+    pkg_expect e = { PKG_METHOD_FOAT, m->dev.model, m->dev.product, m->firmware };
+    memset(&f->hdr, 0, sizeof(f->hdr));
+    f->result = pkg_validate(f->image.data, f->image.len, &e, &f->hdr);
+    modem_trace_event(m, "fwupd validate result=%d size=%zu", f->result, f->image.len);
+    pkg_validation_steps(&f->hdr, &f->steps);
+    f->phase_ns = pkg_validation_ns(&f->hdr, m->dev.product);
+    f->phase_start = clk_now(m->clk);
+    f->step = 0;
+    /* A failing package shows part of the validation before the error. */
+    f->stop_step = f->result ? f->steps.n / 2 : f->steps.n;
+    if (f->stop_step == 0) {
+        fw_line(m, "+UFWUPD: %d", f->result);
+        back_to_old_firmware(m);
+        return;
+    }
+    schedule_step(m);
+}
+
+static void start_install(modem *m)
+{
+    fwupd *f = &m->fw;
+    set_phase(m, FWUPD_INSTALL);
+    /* From here the flash is being overwritten: a reset or a power cut
+     * leaves the module in Firmware Update Mode. */
+    m->fw_corrupt = 1;
+    m->fw_corrupt_port = f->port;
+    m->fw_corrupt_rate = f->rate;
+    modem_save_firmware(m);
+    pkg_install_steps(&f->hdr, &f->steps);
+    f->phase_ns = pkg_install_ns(&f->hdr, m->dev.product);
+    f->phase_start = clk_now(m->clk);
+    f->step = 0;
+    schedule_step(m);
+}
+
+/* Table 16, FOAT column: USER and LwM2M files erased, NVM and profiles at the
+ * new firmware's factory values (MNO profile global), SIM reset; keys,
+ * certificates and RF calibration kept. */
+static void install_done(modem *m)
+{
+    fwupd *f = &m->fw;
+    fs_apply_reboot(&m->fs, FS_ERASE_FOR_FOAT);
+    nvm_factory_reset(&m->nvm);
+    nvm_commit(&m->nvm);
+    snprintf(m->firmware, sizeof(m->firmware), "%s", f->hdr.to);
+    m->fw_corrupt = 0;
+    modem_save_firmware(m);
+    modem_trace_event(m, "fwupd installed version=%s", m->firmware);
+    fw_line(m, "+UFWUPD: 128");
+    f->phase = FWUPD_OFF;
+    f->recovering = 0;
+    modem_reboot(m, m->dev.boot_ns);
+}
+
+static void validation_step(modem *m)
+{
+    fwupd *f = &m->fw;
+    fw_line(m, "+UFWPREVAL: %u", (unsigned)f->steps.pct[f->step]);
+    if (++f->step < f->stop_step) {
+        schedule_step(m);
+        return;
+    }
+    if (f->result) {
+        fw_line(m, "+UFWUPD: %d", f->result);
+        back_to_old_firmware(m);
+        return;
+    }
+    start_install(m);
+}
+
+static void install_step(modem *m)
+{
+    fwupd *f = &m->fw;
+    unsigned pct = f->steps.pct[f->step];
+    if (f->fault_pct >= 0 && (int)pct >= f->fault_pct) {
+        fw_line(m, "+UFWUPD: %d", f->fault_code);
+        f->fault_pct = -1;
+        stay_in_update_mode(m);
+        return;
+    }
+    fw_line(m, "+UFWUPD: %u", pct);
+    if (++f->step < f->steps.n)
+        schedule_step(m);
+    else
+        install_done(m);
+}
+
+static void timer_cb(clk_timer *t)
+{
+    modem *m = t->data;
+    fwupd *f = &m->fw;
+    switch (f->phase) {
+    case FWUPD_RESTART:
+        start_handshake(m);
+        modem_set_sink(m, f->port, (data_sink){ NULL, NULL });
+        break;
+    case FWUPD_XMODEM:
+        xmodem_rx_tick(&f->rx, clk_now(m->clk), &f->out);
+        flush_xmodem(m);
+        if (xmodem_rx_status(&f->rx) != XMODEM_RUNNING)
+            transfer_ended(m);
+        else
+            arm_at(m, xmodem_rx_next_deadline(&f->rx));
+        break;
+    case FWUPD_AGENT: start_validation(m); break;
+    case FWUPD_VALIDATE: validation_step(m); break;
+    case FWUPD_INSTALL: install_step(m); break;
+    default: break;
+    }
+}

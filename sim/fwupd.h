@@ -1,0 +1,75 @@
+/* fwupd.h - FOAT, the tethered firmware update (+UFWUPD, app note §4).
+ *
+ *   +UFWUPD=<type>,<rate>  -- OK-less --> RESTART (the module resets into
+ *   Firmware Update Mode) --> XMODEM ("+UFWUPD: ONGOING" at the new rate,
+ *   3 'C' / 10 NAK, 109 s) --EOT--> AGENT (the update agent boots)
+ *   --> VALIDATE ("+UFWPREVAL: n") --> INSTALL ("+UFWUPD: n", flash is being
+ *   written) --> "+UFWUPD: 128" --> the module boots the new firmware.
+ *
+ * Failures (§4.1.1): no data for 109 s -> "+UFWUPD: Timeout", reboot into the
+ * old firmware; a transfer the sender cancels or that loses sync -> ERROR,
+ * reboot into the old firmware; validation failure -> "+UFWUPD: <code>",
+ * back to normal mode, old firmware.  Once INSTALL has started the firmware
+ * is being overwritten: an error or a power cut leaves the module in
+ * Firmware Update Mode -- across reboots and simulator restarts, the flag is
+ * in the state dir -- accepting only a new Xmodem handshake until a good
+ * image is installed.
+ */
+#ifndef SARASIM_FWUPD_H
+#define SARASIM_FWUPD_H
+
+#include <stdint.h>
+
+#include "../protocol/bytebuf.h"
+#include "../protocol/package.h"
+#include "../protocol/xmodem.h"
+#include "clock.h"
+
+typedef struct modem modem;
+
+typedef enum fwupd_phase {
+    FWUPD_OFF = 0,
+    FWUPD_RESTART,  /* resetting into Firmware Update Mode */
+    FWUPD_XMODEM,   /* handshake and transfer */
+    FWUPD_AGENT,    /* download complete: the update agent boots */
+    FWUPD_VALIDATE, /* +UFWPREVAL */
+    FWUPD_INSTALL,  /* +UFWUPD: n, flash being written */
+} fwupd_phase;
+
+typedef struct fwupd {
+    fwupd_phase phase;
+    int port;
+    uint32_t rate;
+    int recovering;       /* the firmware is corrupt: only a new image helps */
+    xmodem_rx rx;
+    xmodem_out out;
+    bytebuf image;        /* the package as received (padding included) */
+    pkg_header hdr;
+    int result;           /* validation result: 0 or a module code */
+    pkg_steps steps;
+    unsigned step;
+    unsigned stop_step;   /* validation: steps shown before a failure */
+    sim_ns phase_start;
+    sim_ns phase_ns;
+    int fault_pct;        /* injected install error at this percentage, -1 none */
+    int fault_code;
+    clk_timer timer;
+} fwupd;
+
+void fwupd_init(fwupd *f, modem *m);
+void fwupd_free(fwupd *f);
+
+/* +UFWUPD accepted on `port`: the module resets into Firmware Update Mode
+ * and continues at `rate`. */
+void fwupd_begin(modem *m, int port, uint32_t rate);
+/* Booting with the "firmware corrupt" flag set: straight into the handshake. */
+void fwupd_recover(modem *m, int port, uint32_t rate);
+/* Bytes from the host while in Firmware Update Mode. */
+void fwupd_rx(modem *m, int port, const uint8_t *p, size_t n);
+/* Power loss or reset: everything in flight is lost (the flag is not). */
+void fwupd_stop(modem *m);
+/* Test/scenario hook: the install fails with `code` when it reaches `pct`. */
+void fwupd_inject_install_error(modem *m, int pct, int code);
+const char *fwupd_phase_name(fwupd_phase p);
+
+#endif
