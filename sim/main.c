@@ -200,7 +200,8 @@ static void on_host_input(void *ctx, int port, uint32_t rate, const uint8_t *p, 
 {
     app *a = ctx;
     sc_env_set_host_rate(&a->env, port, rate);
-    sc_env_host_write(&a->env, port, p, n);
+    if (n)
+        sc_env_host_write(&a->env, port, p, n);
 }
 
 /* The modem alone, or inside the scenario's world. */
@@ -242,6 +243,13 @@ static int start_modem(app *a, char *err, size_t errlen)
     return sc_env_start(&a->env, err, errlen);
 }
 
+static void refresh_rates(void *ctx)
+{
+    app *a = ctx;
+    for (int i = 0; i < a->npty; i++)
+        uv_pty_refresh_rate(&a->pty[i]);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
     (void)signum;
@@ -272,6 +280,8 @@ int main(int argc, char **argv)
     uv_loop_init(&a.loop);
     clk_init(&a.clock, 0);
     uv_simclock_init(&a.simclock, &a.loop, &a.clock, a.opt.time_scale);
+    a.simclock.before_timers = refresh_rates;
+    a.simclock.before_ctx = &a;
     const sc_device *scd = a.opt.scenario_path ? &a.opt.sc.device : NULL;
     modem_config cfg = { .dev = a.opt.dev,
                          .state_dir = a.opt.state_dir,

@@ -13,6 +13,8 @@ static sim_ns sim_now(const uv_simclock *c)
 static void timer_cb(uv_timer_t *t)
 {
     uv_simclock *c = t->data;
+    if (c->before_timers)
+        c->before_timers(c->before_ctx);
     sim_ns now = sim_now(c);
     sim_ns due = clk_next_due(c->clk);
     /* The uv timer has millisecond grain: never fire a deadline late by

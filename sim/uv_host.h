@@ -18,6 +18,10 @@ typedef struct uv_simclock {
     double scale;
     uint64_t wall_base; /* uv_hrtime() at the anchor */
     sim_ns sim_base;
+    /* Called before the modem's timers run: the front end refreshes what
+     * the module may look at (the hosts' line speeds) first. */
+    void (*before_timers)(void *ctx);
+    void *before_ctx;
 } uv_simclock;
 
 int uv_simclock_init(uv_simclock *c, uv_loop_t *loop, clk *k, double scale);
@@ -60,6 +64,9 @@ void uv_pty_send(uv_pty *p, const uint8_t *data, size_t n);
 void uv_pty_close(uv_pty *p);
 /* Close the descriptors once the loop has released the poll handles. */
 void uv_pty_release_fds(uv_pty *p);
+/* Read the host's line speed from termios into the modem (a host may change
+ * it without writing, then expect the module's next bytes at the new rate). */
+void uv_pty_refresh_rate(uv_pty *p);
 
 /* ---- control socket ---- */
 typedef struct uv_control uv_control;

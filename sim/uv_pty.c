@@ -120,6 +120,16 @@ static void flush_and_watch(uv_pty *p)
     set_poll(p, p->outq.len ? UV_READABLE | UV_WRITABLE : UV_READABLE);
 }
 
+void uv_pty_refresh_rate(uv_pty *p)
+{
+    if (p->master < 0)
+        return;
+    if (p->input) /* the scenario's wire takes the rate (no bytes) */
+        p->input(p->input_ctx, p->port, host_rate(p), NULL, 0);
+    else
+        modem_set_host_rate(p->m, p->port, host_rate(p));
+}
+
 void uv_pty_send(uv_pty *p, const uint8_t *data, size_t n)
 {
     if (p->holding) { /* the end of the chunk flushes (see host_chunk) */
