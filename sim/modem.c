@@ -695,6 +695,7 @@ void modem_destroy(modem *m)
         bytebuf_free(&p->urcq);
     }
     cmd_table_free(&m->cmds);
+    fwupd_free(&m->fw);
     override_list_free(&m->overrides);
     nvm_free(&m->nvm);
     fs_free(&m->fs);
