@@ -210,21 +210,47 @@ static void schedule_step(modem *m)
     clk_timer_start_at(m->clk, &f->timer, due);
 }
 
+/* Validate the received image (Xmodem padding after the package's own end
+ * is ignored by the validator); *fail_at says where a failure was found. */
+static int validate_image(fwupd *f, const pkg_expect *e, uint64_t *fail_at)
+{
+    pkg_validator *v;
+    memset(&f->hdr, 0, sizeof(f->hdr));
+    if (pkg_validator_create(&v, e))
+        return PKG_E_RAM;
+    pkg_validator_feed(v, f->image.data, f->image.len);
+    int rc = pkg_validator_finish(v);
+    const pkg_header *h = pkg_validator_header(v);
+    if (h)
+        f->hdr = *h;
+    *fail_at = pkg_validator_fail_offset(v);
+    pkg_validator_destroy(v);
+    return rc;
+}
+
 static void start_validation(modem *m)
 {
     fwupd *f = &m->fw;
     set_phase(m, FWUPD_VALIDATE);
     /* Xmodem pads the last block; the package says where it ends. */
     pkg_expect e = { PKG_METHOD_FOAT, m->dev.model, m->dev.product, m->firmware };
-    memset(&f->hdr, 0, sizeof(f->hdr));
-    f->result = pkg_validate(f->image.data, f->image.len, &e, &f->hdr);
+    uint64_t fail_at = 0;
+    f->result = validate_image(f, &e, &fail_at);
     modem_trace_event(m, "fwupd validate result=%d size=%zu", f->result, f->image.len);
     pkg_validation_steps(&f->hdr, &f->steps);
     f->phase_ns = pkg_validation_ns(&f->hdr, m->dev.product);
     f->phase_start = clk_now(m->clk);
     f->step = 0;
-    /* A failing package shows part of the validation before the error. */
-    f->stop_step = f->result ? f->steps.n / 2 : f->steps.n;
+    /* A failing package shows the validation steps up to where the check
+     * failed (a wrong product is seen at once, a bad signature at the end). */
+    f->stop_step = f->steps.n;
+    if (f->result) {
+        uint64_t total = f->hdr.total_len ? f->hdr.total_len : f->image.len;
+        unsigned pct = total ? (unsigned)(fail_at * 100 / total) : 0;
+        f->stop_step = 0;
+        while (f->stop_step < f->steps.n && f->steps.pct[f->stop_step] <= pct)
+            f->stop_step++;
+    }
     if (f->stop_step == 0) {
         fw_line(m, "+UFWUPD: %d", f->result);
         back_to_old_firmware(m);
