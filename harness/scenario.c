@@ -54,8 +54,8 @@ static const struct {
 } timing_fields[] = {
     { "boot", offsetof(device_cfg, boot_ns) },
     { "registration", offsetof(device_cfg, reg_ns) },
-    { "fwupd_restart", offsetof(device_cfg, fwupd_restart_ns) },
     { "reboot", offsetof(device_cfg, reboot_ns) },
+    { "fwupd_restart", offsetof(device_cfg, fwupd_restart_ns) },
 };
 #define NTIMING (sizeof(timing_fields) / sizeof(timing_fields[0]))
 
