@@ -182,8 +182,13 @@ static void autobaud_scan(uart *u, const uint8_t *p, size_t n)
         u->rate = hr;
         if (u->on_lock)
             u->on_lock(u->ctx, u->port, hr);
-        u->to_module(u->ctx, u->port, &prev, 1);
-        u->to_module(u->ctx, u->port, p + i, n - i);
+        /* the line goes on from that 'A', in one piece */
+        bytebuf line;
+        bytebuf_init(&line);
+        bytebuf_append_byte(&line, prev);
+        bytebuf_append(&line, p + i, n - i);
+        u->to_module(u->ctx, u->port, line.data, line.len);
+        bytebuf_free(&line);
         return;
     }
 }
