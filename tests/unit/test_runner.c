@@ -36,7 +36,7 @@ START_TEST(passing_scenario_reports_simulated_time)
     ck_assert_int_eq(r.status, RUN_PASS);
     ck_assert_uint_eq(r.sim_end, SIM_S(6));
     ck_assert_ptr_nonnull(strstr(trace_text(&r), "6.000000 - RX 0 \"AT\\r\"\n"));
-    ck_assert_ptr_nonnull(strstr(trace_text(&r), "6.000000 - TX 0 \"T\\r\\r\\nOK\\r\\n\"\n"));
+    ck_assert_ptr_nonnull(strstr(trace_text(&r), "6.000000 - TX 0 \"AT\\r\\r\\nOK\\r\\n\"\n"));
     run_result_free(&r);
 }
 END_TEST
