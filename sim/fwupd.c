@@ -210,6 +210,15 @@ static void schedule_step(modem *m)
     clk_timer_start_at(m->clk, &f->timer, due);
 }
 
+/* §4.1: "If the validation fails, the procedure will be suspended and a FOAT
+ * error code will be issued together with the +UFWUPD URC. The module exits
+ * from the update procedure mode and returns to the normal mode." */
+static void validation_failed(modem *m)
+{
+    fw_line(m, "+UFWUPD: %d", m->fw.result);
+    back_to_old_firmware(m);
+}
+
 /* Validate the received image (Xmodem padding after the package's own end
  * is ignored by the validator); *fail_at says where a failure was found. */
 static int validate_image(fwupd *f, const pkg_expect *e, uint64_t *fail_at)
@@ -252,8 +261,7 @@ static void start_validation(modem *m)
             f->stop_step++;
     }
     if (f->stop_step == 0) {
-        fw_line(m, "+UFWUPD: %d", f->result);
-        back_to_old_firmware(m);
+        validation_failed(m);
         return;
     }
     schedule_step(m);
@@ -304,8 +312,7 @@ static void validation_step(modem *m)
         return;
     }
     if (f->result) {
-        fw_line(m, "+UFWUPD: %d", f->result);
-        back_to_old_firmware(m);
+        validation_failed(m);
         return;
     }
     start_install(m);
