@@ -43,15 +43,17 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-int atomic_file_open(atomic_file *af, const char *dir, const char *name)
+int atomic_file_open(atomic_file *af, const char *dir, const char *name, const char *tag)
 {
     char tmp[PATH_MAX];
     af->fd = -1;
     af->end = af->flushed = 0;
     if (snprintf(af->dir, sizeof(af->dir), "%s", dir) >= (int)sizeof(af->dir) ||
-        snprintf(af->name, sizeof(af->name), "%s", name) >= (int)sizeof(af->name))
+        snprintf(af->name, sizeof(af->name), "%s", name) >= (int)sizeof(af->name) ||
+        snprintf(af->tmp, sizeof(af->tmp), "%s%s%s.tmp", name, tag ? "." : "", tag ? tag : "") >=
+            (int)sizeof(af->tmp))
         return -ENAMETOOLONG;
-    int rc = join(tmp, sizeof(tmp), dir, name, ".tmp");
+    int rc = join(tmp, sizeof(tmp), dir, af->tmp, "");
     if (rc)
         return rc;
     af->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -98,7 +100,7 @@ void atomic_file_abort(atomic_file *af)
     if (af->fd >= 0)
         close(af->fd);
     af->fd = -1;
-    if (!join(tmp, sizeof(tmp), af->dir, af->name, ".tmp"))
+    if (!join(tmp, sizeof(tmp), af->dir, af->tmp, ""))
         unlink(tmp);
 }
 
@@ -110,7 +112,7 @@ int atomic_file_commit(atomic_file *af)
         rc = -errno;
     af->fd = -1;
     if (!rc)
-        rc = join(tmp, sizeof(tmp), af->dir, af->name, ".tmp");
+        rc = join(tmp, sizeof(tmp), af->dir, af->tmp, "");
     if (!rc)
         rc = join(dst, sizeof(dst), af->dir, af->name, "");
     if (!rc && rename(tmp, dst))
@@ -125,7 +127,7 @@ int atomic_file_commit(atomic_file *af)
 int atomic_write_file(const char *dir, const char *name, const void *data, size_t len)
 {
     atomic_file af;
-    int rc = atomic_file_open(&af, dir, name);
+    int rc = atomic_file_open(&af, dir, name, NULL);
     if (!rc)
         rc = atomic_file_append(&af, data, len);
     if (rc) {

@@ -22,9 +22,12 @@ typedef struct atomic_file {
     off_t flushed;    /* writeback started up to here */
     char dir[PATH_MAX];
     char name[NAME_MAX + 1];
+    char tmp[NAME_MAX + 1]; /* "<name>[.<tag>].tmp" */
 } atomic_file;
 
-int atomic_file_open(atomic_file *af, const char *dir, const char *name);
+/* tag (may be NULL) makes the temp name unique when several writes of the
+ * same file can be in progress at once (two downloads on two UARTs). */
+int atomic_file_open(atomic_file *af, const char *dir, const char *name, const char *tag);
 int atomic_file_append(atomic_file *af, const void *data, size_t len);
 int atomic_file_pwrite(atomic_file *af, const void *data, size_t len, off_t off);
 void atomic_file_writeback(atomic_file *af);

@@ -280,7 +280,7 @@ static int blob_write(const fs *f, const fs_file *file)
     if (rc)
         return rc;
     atomic_file af;
-    rc = atomic_file_open(&af, f->dir, bn);
+    rc = atomic_file_open(&af, f->dir, bn, NULL);
     if (!rc)
         rc = atomic_file_append(&af, hdr, sizeof(hdr));
     if (!rc)
@@ -532,11 +532,12 @@ static int writer_stream_open(fs_writer *w)
 {
     fs *f = w->f;
     const fs_file *old = find_file(f, w->tag, w->name);
-    char bn[BLOB_NAME_LEN + 1], hdr[HEADER_MAX];
+    char bn[BLOB_NAME_LEN + 1], hdr[HEADER_MAX], tag[24];
     memset(hdr, ' ', sizeof(hdr));
+    snprintf(tag, sizeof(tag), "dl%llu", (unsigned long long)++f->downloads);
     int rc = blob_name(w->tag, w->name, bn);
     if (!rc)
-        rc = atomic_file_open(&w->af, f->dir, bn);
+        rc = atomic_file_open(&w->af, f->dir, bn, tag);
     if (!rc)
         rc = atomic_file_append(&w->af, hdr, sizeof(hdr)); /* placeholder */
     w->base_len = old ? old->len : 0;

@@ -73,6 +73,7 @@ typedef struct fs {
     fs_file *files;   /* in creation order */
     size_t count, cap;
     uint64_t next_seq;
+    uint64_t downloads;   /* numbers the temp files of downloads in progress */
 } fs;
 
 /* state_dir NULL: the files live in memory only (unit tests, fuzzing). */

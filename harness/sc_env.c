@@ -87,6 +87,8 @@ int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg
     world_io wo = { e->m, c, &e->wire, env_log, e };
     if (world_create(&e->world, sc, &wo)) {
         snprintf(err, errlen, "out of memory");
+        modem_destroy(e->m);
+        e->m = NULL;
         return -1;
     }
     return 0;

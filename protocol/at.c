@@ -382,7 +382,11 @@ int at_arg_str(const at_cmd *c, size_t i, const char **s, size_t maxlen)
 {
     if (!at_arg_present(c, i))
         return 1;
-    if (c->args[i].len > maxlen)
+    const at_arg *a = &c->args[i];
+    /* A quote (written \") or a NUL inside a string parameter is refused, as
+     * the u-blox manuals forbid them: the module would echo it back inside
+     * a quoted response and break every host's parser. */
+    if (a->len > maxlen || memchr(a->s, '"', a->len) || memchr(a->s, 0, a->len))
         return -1;
     *s = c->args[i].s;
     return 0;

@@ -113,7 +113,8 @@ int at_line_parse(at_line *l, const char *body, size_t len);
  * argument is a decimal integer within [lo, hi]; 1 when it is omitted (and *v
  * is left alone); -1 when it is present but invalid. */
 int at_arg_int(const at_cmd *c, size_t i, long *v, long lo, long hi);
-/* 0 with *s pointing at the text (quoted or not), 1 omitted, -1 too long. */
+/* 0 with *s pointing at the text (quoted or not), 1 omitted, -1 too long or
+ * holding a '"' or NUL (handlers that want raw text read cmd->params). */
 int at_arg_str(const at_cmd *c, size_t i, const char **s, size_t maxlen);
 static inline int at_arg_present(const at_cmd *c, size_t i)
 {

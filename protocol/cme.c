@@ -46,6 +46,7 @@ static const cme_entry cme_table[] = {
     { 111, "PLMN not allowed" },
     { 112, "location area not allowed" },
     { 113, "roaming not allowed in this location area" },
+    { 262, "SIM blocked" },
     /* u-blox extensions (AT manual appendix A.1, shared across families) */
     { 1500, "Wrong GPIO identifier" },
     { 1501, "Set GPIO default error" },

@@ -27,6 +27,7 @@ enum {
     CME_WRONG_GPIO = 1500,
     CME_GPIO_MODE = 1502,
     CME_LINE_TOO_LONG = 1650,
+    CME_SIM_BLOCKED = 262,
     /* u-blox file system codes (appendix A.1 of the u-blox AT manuals) */
     CME_FFS_ERROR = 1600,
     CME_FILE_NOT_FOUND = 1612,

@@ -34,9 +34,9 @@ int dur_parse(const char *s, uint64_t *ns)
             return -1;
         uint64_t whole = 0, frac = 0, frac_div = 1;
         while (isdigit((unsigned char)*p)) {
-            if (whole > 1000000000000ull)
+            if (__builtin_mul_overflow(whole, 10, &whole) ||
+                __builtin_add_overflow(whole, (uint64_t)(*p++ - '0'), &whole))
                 return -1;
-            whole = whole * 10 + (uint64_t)(*p++ - '0');
         }
         if (*p == '.') {
             p++;
@@ -53,9 +53,12 @@ int dur_parse(const char *s, uint64_t *ns)
         uint64_t mul = 1000000000ull;
         if (*p && unit_ns(&p, &mul))
             return -1;
-        if (whole > UINT64_MAX / mul / 2)
+        /* frac < frac_div <= 1e9 and mul <= 8.64e13: compute frac*mul/frac_div
+         * without overflow as (mul/frac_div)*frac when mul divides evenly */
+        uint64_t part, fpart = mul % frac_div == 0 ? mul / frac_div * frac : (uint64_t)((double)frac * mul / frac_div);
+        if (__builtin_mul_overflow(whole, mul, &part) || __builtin_add_overflow(part, fpart, &part) ||
+            __builtin_add_overflow(total, part, &total))
             return -1;
-        total += whole * mul + frac * mul / frac_div;
     }
     *ns = total;
     return 0;

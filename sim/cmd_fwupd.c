@@ -25,9 +25,7 @@ static int cmd_UFWUPD(cmd_ctx *x)
         return AT_ERROR;
     if (!rate)
         rate = uart_effective_rate(&m->port[x->port].uart);
-    m->fw_pending_port = x->port;
-    m->fw_pending_rate = (uint32_t)rate;
-    m->after = AFTER_FWUPD;
+    modem_after_line(m, x->port, AFTER_FWUPD, (uint32_t)rate);
     return AT_SILENT;
 }
 

@@ -235,21 +235,20 @@ static int cmd_CFUN(cmd_ctx *x)
     switch (fun) {
     case 15: /* silent reset, the SIM keeps its state */
     case 16: /* silent reset with SIM reset */
-        m->sim_keep_next_boot = fun == 15;
-        m->after = AFTER_REBOOT;
+        modem_after_line(m, x->port, fun == 15 ? AFTER_REBOOT_KEEP_SIM : AFTER_REBOOT, 0);
         return AT_OK;
     case 0:
     case 1:
     case 4:
     case 19:
         if (rst) {
-            m->after = AFTER_REBOOT;
+            modem_after_line(m, x->port, AFTER_REBOOT, 0);
             return AT_OK;
         }
         if (fun == 19)
             m->sim = SIMC_ABSENT; /* SIM deactivated */
-        else if (m->net.cfun == 19 && m->dev.sim_present)
-            m->sim = m->dev.pin[0] ? SIMC_PIN : SIMC_READY;
+        else if (m->net.cfun == 19)
+            modem_sim_power_up(m);
         net_set_cfun(m, (int)fun);
         return AT_OK;
     default:
@@ -263,7 +262,7 @@ static int cmd_CPWROFF(cmd_ctx *x)
         return AT_OK;
     if (x->cmd->type != AT_EXEC)
         return AT_ERROR;
-    x->m->after = AFTER_POWER_OFF;
+    modem_after_line(x->m, x->port, AFTER_POWER_OFF, 0);
     return AT_OK;
 }
 
@@ -290,7 +289,8 @@ static int cmd_IPR(cmd_ctx *x)
     if (rc < 0 || c->nargs > 1 || (rate != 0 && !baud_rate_supported((uint32_t)rate)))
         return CMD_BAD_PARAM;
     nvm_set(&x->m->nvm, SET_IPR, rate);
-    p->pending_result = (int)rate + 1; /* applied once OK has gone out at the old rate */
+    p->ipr_pending = 1; /* applied once OK has gone out at the old rate */
+    p->ipr_rate = (uint32_t)rate;
     return AT_OK;
 }
 
@@ -395,8 +395,9 @@ static int cmd_CCLK(cmd_ctx *x)
         time_t t = (time_t)modem_wall_seconds(m);
         struct tm tm;
         gmtime_r(&t, &tm);
-        cmd_info(x, "+CCLK: \"%02d/%02d/%02d,%02d:%02d:%02d+00\"", tm.tm_year % 100, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cmd_info(x, "+CCLK: \"%02d/%02d/%02d,%02d:%02d:%02d%c%02d\"", tm.tm_year % 100, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, m->clock_tz < 0 ? '-' : '+',
+                 m->clock_tz < 0 ? -m->clock_tz : m->clock_tz);
         return AT_OK;
     }
     const char *s;
@@ -408,12 +409,13 @@ static int cmd_CCLK(cmd_ctx *x)
     if (sscanf(s, "%2d/%2d/%2d,%2d:%2d:%2d%c%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                &tm.tm_min, &tm.tm_sec, &sign, &tz) < 6 ||
         tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 59)
+        tm.tm_min > 59 || tm.tm_sec > 59 || (sign != '+' && sign != '-') || tz < 0 || tz > 96)
         return CMD_BAD_PARAM;
     tm.tm_year += 100;
     tm.tm_mon -= 1;
     int64_t want = (int64_t)timegm(&tm);
     m->clock_offset += want - modem_wall_seconds(m);
+    m->clock_tz = sign == '-' ? -tz : tz; /* the local time is kept as given, with its zone */
     return AT_OK;
 }
 

@@ -34,12 +34,12 @@ static int cmd_UPSV(cmd_ctx *x)
 
 static int cmd_UPSMR(cmd_ctx *x) { return cmd_int_setting(x, SET_UPSMR, 0, 1, "(0-1)"); }
 
-/* An 8-character binary string, as 3GPP timers are written. */
-static int valid_timer(const char *s)
+/* A binary string of n digits, as 3GPP writes timers (8) and eDRX values (4). */
+static int valid_bits(const char *s, size_t n)
 {
-    if (strlen(s) != 8)
+    if (strlen(s) != n)
         return 0;
-    for (int i = 0; i < 8; i++)
+    for (size_t i = 0; i < n; i++)
         if (s[i] != '0' && s[i] != '1')
             return 0;
     return 1;
@@ -64,12 +64,12 @@ static int cmd_CPSMS(cmd_ctx *x)
     }
     if (c->nargs > 5 || at_arg_int(c, 0, &mode, 0, 2) != 0 || at_arg_str(c, 1, &dummy, 8) < 0 ||
         at_arg_str(c, 2, &dummy, 8) < 0 || at_arg_str(c, 3, &tau, 8) < 0 || at_arg_str(c, 4, &act, 8) < 0 ||
-        (tau && !valid_timer(tau)) || (act && !valid_timer(act)))
+        (tau && !valid_bits(tau, 8)) || (act && !valid_bits(act, 8)))
         return AT_CME(50);
     if (mode == 2) { /* disable and discard the requested values */
         nvm_set(n, SET_CPSMS_MODE, 0);
-        nvm_set_str(n, SET_CPSMS_TAU, "00111000");
-        nvm_set_str(n, SET_CPSMS_ACTIVE, "00001010");
+        nvm_reset(n, SET_CPSMS_TAU);
+        nvm_reset(n, SET_CPSMS_ACTIVE);
         return AT_OK;
     }
     nvm_set(n, SET_CPSMS_MODE, mode);
@@ -96,16 +96,6 @@ static int cmd_UCPSMS(cmd_ctx *x)
     return AT_OK;
 }
 
-static int valid_edrx(const char *s)
-{
-    if (strlen(s) != 4)
-        return 0;
-    for (int i = 0; i < 4; i++)
-        if (s[i] != '0' && s[i] != '1')
-            return 0;
-    return 1;
-}
-
 static int cmd_CEDRXS(cmd_ctx *x)
 {
     const at_cmd *c = x->cmd;
@@ -124,12 +114,12 @@ static int cmd_CEDRXS(cmd_ctx *x)
     default: break;
     }
     if (c->nargs > 3 || at_arg_int(c, 0, &mode, 0, 3) != 0 || at_arg_int(c, 1, &act, 4, 5) < 0 ||
-        at_arg_str(c, 2, &val, 4) < 0 || (val && !valid_edrx(val)))
+        at_arg_str(c, 2, &val, 4) < 0 || (val && !valid_bits(val, 4)))
         return AT_CME(50);
     if (mode == 3) {
         nvm_set(n, SET_CEDRXS_MODE, 0);
-        nvm_set_str(n, SET_CEDRXS_M1, "0010");
-        nvm_set_str(n, SET_CEDRXS_NB, "0010");
+        nvm_reset(n, SET_CEDRXS_M1);
+        nvm_reset(n, SET_CEDRXS_NB);
         return AT_OK;
     }
     nvm_set(n, SET_CEDRXS_MODE, mode);

@@ -13,6 +13,7 @@ static int sim_unusable(const modem *m)
     case SIMC_ABSENT: return AT_CME(CME_SIM_NOT_INSERTED);
     case SIMC_PIN: return AT_CME(CME_SIM_PIN_REQUIRED);
     case SIMC_PUK: return AT_CME(CME_SIM_PUK_REQUIRED);
+    case SIMC_BLOCKED: return AT_CME(CME_SIM_BLOCKED);
     default: return 0;
     }
 }
@@ -26,12 +27,12 @@ static int cmd_CPIN(cmd_ctx *x)
 {
     const at_cmd *c = x->cmd;
     modem *m = x->m;
-    static const char *const names[] = { "", "SIM PIN", "SIM PUK", "READY" };
+    static const char *const names[] = { "", "SIM PIN", "SIM PUK", "READY", "" };
     if (c->type == AT_TEST)
         return AT_OK;
     if (c->type == AT_READ) {
-        if (m->sim == SIMC_ABSENT)
-            return AT_CME(CME_SIM_NOT_INSERTED);
+        if (m->sim == SIMC_ABSENT || m->sim == SIMC_BLOCKED)
+            return sim_unusable(m);
         cmd_info(x, "+CPIN: %s", names[m->sim]);
         return AT_OK;
     }
@@ -40,10 +41,11 @@ static int cmd_CPIN(cmd_ctx *x)
         at_arg_str(c, 1, &newpin, 8) < 0)
         return CMD_BAD_PARAM;
     switch (m->sim) {
-    case SIMC_ABSENT: return AT_CME(CME_SIM_NOT_INSERTED);
+    case SIMC_ABSENT:
+    case SIMC_BLOCKED: return sim_unusable(m);
     case SIMC_READY: return AT_CME(CME_NOT_ALLOWED);
     case SIMC_PIN:
-        if (!pin_ok(code, m->dev.pin)) {
+        if (!pin_ok(code, m->sim_pin)) {
             if (--m->pin_tries <= 0)
                 m->sim = SIMC_PUK;
             return AT_CME(CME_INCORRECT_PASSWORD);
@@ -54,10 +56,10 @@ static int cmd_CPIN(cmd_ctx *x)
             return CMD_BAD_PARAM;
         if (!pin_ok(code, m->dev.puk)) {
             if (--m->puk_tries <= 0)
-                m->sim = SIMC_ABSENT; /* blocked for good */
+                m->sim = SIMC_BLOCKED; /* for good */
             return AT_CME(CME_INCORRECT_PASSWORD);
         }
-        snprintf(m->dev.pin, sizeof(m->dev.pin), "%s", newpin);
+        snprintf(m->sim_pin, sizeof(m->sim_pin), "%s", newpin);
         break;
     }
     m->pin_tries = 3;
@@ -87,7 +89,7 @@ static int cmd_CCID(cmd_ctx *x)
         return AT_ERROR;
     if (x->m->sim == SIMC_ABSENT)
         return AT_CME(CME_SIM_NOT_INSERTED);
-    cmd_info(x, "+CCID: %s", x->m->dev.iccid);
+    cmd_info(x, "+CCID: %s", x->m->dev.iccid); /* readable without the PIN, even blocked */
     return AT_OK;
 }
 
@@ -117,7 +119,7 @@ static int cmd_CLCK(cmd_ctx *x)
         return e;
     if (mode != 2) /* enabling or disabling the PIN is not modelled */
         return AT_CME(CME_NOT_SUPPORTED);
-    cmd_info(x, "+CLCK: %d", strcmp(fac, "SC") == 0 && x->m->dev.pin[0] ? 1 : 0);
+    cmd_info(x, "+CLCK: %d", strcmp(fac, "SC") == 0 && x->m->sim_pin[0] ? 1 : 0);
     return AT_OK;
 }
 
@@ -128,6 +130,29 @@ static void hex_append(char *out, size_t size, const uint8_t *p, size_t n)
     size_t len = strlen(out);
     for (size_t i = 0; i < n && len + 2 < size; i++, len += 2)
         snprintf(out + len, size - len, "%02X", p[i]);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Exactly 2n hex digits into n bytes; -1 on anything else. */
+static int hex_decode(const char *s, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
 }
 
 /* BCD with swapped nibbles, 'F' filler: the coding of EF-ICCID and EF-IMSI. */
@@ -220,6 +245,10 @@ static int cmd_CRSM(cmd_ctx *x)
         return AT_OK;
     }
     long off = p1 * 256 + p2;
+    if (off > size) { /* P1/P2 beyond the file: 6B00, wrong parameters */
+        cmd_info(x, "+CRSM: 107,0");
+        return AT_OK;
+    }
     switch (cmdv) {
     case 176: /* READ BINARY */
     case 178: /* READ RECORD */
@@ -227,7 +256,7 @@ static int cmd_CRSM(cmd_ctx *x)
             off = 0;
         if (p3 == 0)
             p3 = size - off;
-        if (off + p3 > size) {
+        if (p3 > size - off) {
             cmd_info(x, "+CRSM: 103,0"); /* 6700: wrong length */
             return AT_OK;
         }
@@ -241,19 +270,17 @@ static int cmd_CRSM(cmd_ctx *x)
         cmd_info(x, "+CRSM: 144,0,\"%s\"", hex);
         return AT_OK;
     }
-    case 214: /* UPDATE BINARY: only EF-FPLMN is writable */
-        if (fid != 0x6F7B || !data || off + p3 > (long)sizeof(m->fplmn) || (long)strlen(data) != 2 * p3) {
+    case 214: { /* UPDATE BINARY: only EF-FPLMN is writable; all of it or nothing */
+        uint8_t upd[sizeof(m->fplmn)];
+        if (fid != 0x6F7B || !data || p3 > (long)sizeof(m->fplmn) - off || (long)strlen(data) != 2 * p3 ||
+            hex_decode(data, upd, (size_t)p3)) {
             cmd_info(x, "+CRSM: 105,130"); /* 6982: security status not satisfied */
             return AT_OK;
         }
-        for (long i = 0; i < p3; i++) {
-            unsigned v;
-            if (sscanf(data + 2 * i, "%2x", &v) != 1)
-                return CMD_BAD_PARAM;
-            m->fplmn[off + i] = (uint8_t)v;
-        }
+        memcpy(m->fplmn + off, upd, (size_t)p3);
         cmd_info(x, "+CRSM: 144,0,\"\"");
         return AT_OK;
+    }
     default:
         cmd_info(x, "+CRSM: 109,0"); /* 6D00: instruction not supported */
         return AT_OK;

@@ -32,6 +32,13 @@ int cmd_table_init(cmd_table *t)
         for (const cmd_def *d = families[f]; d->name; d++)
             t->sorted[t->count++] = d;
     qsort(t->sorted, t->count, sizeof(*t->sorted), def_cmp);
+    for (size_t i = 1; i < t->count; i++) {
+        if (strcmp(t->sorted[i - 1]->name, t->sorted[i]->name) == 0) {
+            /* two families claim one command: which runs would be luck */
+            cmd_table_free(t);
+            return -EEXIST;
+        }
+    }
     return 0;
 }
 

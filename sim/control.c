@@ -88,8 +88,8 @@ char *control_handle(modem *m, const char *line, size_t len, const control_hooks
         free(js);
     } else if (!strcmp(cmd->valuestring, "set_time_scale")) {
         const cJSON *sc = cJSON_GetObjectItemCaseSensitive(req, "scale");
-        if (!cJSON_IsNumber(sc) || sc->valuedouble <= 0)
-            reply = reply_error("set_time_scale: \"scale\" must be a number > 0%s", "");
+        if (!cJSON_IsNumber(sc) || !(sc->valuedouble >= 0.001 && sc->valuedouble <= 1e6))
+            reply = reply_error("set_time_scale: \"scale\" must be a number from 0.001 to 1000000%s", "");
         else if (!hooks || !hooks->set_time_scale || hooks->set_time_scale(hooks->ctx, sc->valuedouble))
             reply = reply_error("set_time_scale: not supported here%s", "");
         else

@@ -157,7 +157,6 @@ static void transfer_ended(modem *m)
                       xmodem_reason_name(xmodem_rx_reason(&f->rx)),
                       (unsigned long long)xmodem_rx_blocks(&f->rx), f->image.len);
     clk_timer_stop(m->clk, &f->timer);
-    modem_set_sink(m, f->port, (data_sink){ NULL, NULL });
     switch (st) {
     case XMODEM_DONE:
         /* "The download is completed, and a reboot follows" (Table 7) */
@@ -189,6 +188,12 @@ void fwupd_rx(modem *m, int port, const uint8_t *p, size_t n)
         p += k;
         n -= k;
         flush_xmodem(m);
+        if (f->image.len > PKG_MAX_TOTAL + XMODEM_BLOCK_MAX) {
+            /* no package is that large: the module's download area is full */
+            xmodem_rx_abort(&f->rx, 1, &f->out);
+            flush_xmodem(m);
+            modem_trace_event(m, "fwupd image too large bytes=%zu", f->image.len);
+        }
         if (xmodem_rx_blocks(&f->rx) != before)
             modem_trace_event(m, "xmodem block n=%u index=%llu", (unsigned)xmodem_rx_last_seq(&f->rx),
                               (unsigned long long)xmodem_rx_blocks(&f->rx));
@@ -340,10 +345,7 @@ static void timer_cb(clk_timer *t)
     modem *m = t->data;
     fwupd *f = &m->fw;
     switch (f->phase) {
-    case FWUPD_RESTART:
-        start_handshake(m);
-        modem_set_sink(m, f->port, (data_sink){ NULL, NULL });
-        break;
+    case FWUPD_RESTART: start_handshake(m); break;
     case FWUPD_XMODEM:
         xmodem_rx_tick(&f->rx, clk_now(m->clk), &f->out);
         flush_xmodem(m);

@@ -133,8 +133,9 @@ static int parse_args(int argc, char **argv, options *o)
         case O_IMEI: snprintf(o->dev.imei, sizeof(o->dev.imei), "%s", optarg); break;
         case O_SCALE:
             o->time_scale = strtod(optarg, &end);
-            if (*end || !(o->time_scale > 0)) {
-                fprintf(stderr, "sarasim: --time-scale: expected a number > 0, got \"%s\"\n", optarg);
+            if (*end || !(o->time_scale >= 0.001 && o->time_scale <= 1e6)) {
+                fprintf(stderr, "sarasim: --time-scale: expected a number from 0.001 to 1000000, got \"%s\"\n",
+                        optarg);
                 return -1;
             }
             break;
@@ -250,6 +251,13 @@ static void refresh_rates(void *ctx)
         uv_pty_refresh_rate(&a->pty[i]);
 }
 
+static void check_flow(void *ctx)
+{
+    app *a = ctx;
+    for (int i = 0; i < a->npty; i++)
+        uv_pty_check_flow(&a->pty[i]);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
     (void)signum;
@@ -281,6 +289,7 @@ int main(int argc, char **argv)
     clk_init(&a.clock, 0);
     uv_simclock_init(&a.simclock, &a.loop, &a.clock, a.opt.time_scale);
     a.simclock.before_timers = refresh_rates;
+    a.simclock.after_timers = check_flow;
     a.simclock.before_ctx = &a;
     const sc_device *scd = a.opt.scenario_path ? &a.opt.sc.device : NULL;
     modem_config cfg = { .dev = a.opt.dev,

@@ -81,6 +81,14 @@ static void uart_to_module(void *ctx, int port, const uint8_t *p, size_t n)
         return; /* a module that is off or booting hears nothing */
     bytebuf_append(&mp->inbuf, p, n);
     port_pump(m, mp);
+    /* What the port could not take (a command is running) waits, up to the
+     * size of the module's buffer: the rest is lost, as in an overflowing
+     * UART FIFO. */
+    size_t held = mp->inbuf.len - mp->inpos;
+    if (held > MODEM_INBUF_MAX && !mp->pumping) {
+        modem_trace_event(m, "uart overflow port=%d dropped=%zu", port, held - MODEM_INBUF_MAX);
+        mp->inbuf.len = mp->inpos + MODEM_INBUF_MAX;
+    }
 }
 
 void modem_port_send(modem *m, int port, const void *p, size_t n)
@@ -169,14 +177,24 @@ static void port_sync_settings(modem *m, modem_port *p)
     p->rx.strict_prefix = p->uart.autobaud;
 }
 
-static void do_after_line(modem *m)
+void modem_after_line(modem *m, int port, after_line a, uint32_t rate)
 {
-    after_line a = m->after;
-    m->after = AFTER_NONE;
+    m->port[port].after = a;
+    m->port[port].after_rate = rate;
+}
+
+static void do_after_line(modem *m, modem_port *p)
+{
+    after_line a = p->after;
+    p->after = AFTER_NONE;
     switch (a) {
     case AFTER_REBOOT: modem_reboot(m, m->dev.reboot_ns); break;
+    case AFTER_REBOOT_KEEP_SIM:
+        modem_reboot(m, m->dev.reboot_ns);
+        m->sim_keep = 1; /* after the reboot's cleanup: it is for this boot */
+        break;
     case AFTER_POWER_OFF: modem_power_off(m); break;
-    case AFTER_FWUPD: fwupd_begin(m, m->fw_pending_port, m->fw_pending_rate); break;
+    case AFTER_FWUPD: fwupd_begin(m, p->index, p->after_rate); break;
     default: break;
     }
 }
@@ -193,12 +211,12 @@ static void finish_line(modem *m, modem_port *p, int result)
     }
     if (m->nvm.dirty && nvm_commit(&m->nvm))
         modem_trace_event(m, "nvm commit failed: %s", strerror(-m->nvm.last_error));
-    if (p->pending_result) { /* +IPR: the new rate applies once OK is out */
-        uart_set_module_rate(&p->uart, (uint32_t)(p->pending_result - 1));
-        p->pending_result = 0;
+    if (p->ipr_pending) { /* +IPR: the new rate applies once OK is out */
+        uart_set_module_rate(&p->uart, p->ipr_rate);
+        p->ipr_pending = 0;
         port_sync_settings(m, p);
     }
-    do_after_line(m);
+    do_after_line(m, p);
 }
 
 /* One command of the line: a forced response (world fault) if one is set,
@@ -257,28 +275,32 @@ static void start_line(modem *m, modem_port *p, const char *body, size_t len, in
  * sink's start.  An LF that arrives later is data. */
 static void sink_skip_line_lf(modem_port *p)
 {
-    if (p->rx.after_s3 && p->inbuf.len && p->inbuf.data[0] == '\n')
-        bytebuf_consume(&p->inbuf, 1);
+    if (p->rx.after_s3 && p->inbuf.len > p->inpos && p->inbuf.data[p->inpos] == '\n')
+        p->inpos++;
     p->rx.after_s3 = 0;
 }
 
+/* Input is consumed by moving inpos; the buffer is compacted once per pump,
+ * so many lines queued behind a slow command cost linear time. */
 static void port_pump(modem *m, modem_port *p)
 {
-    if (m->pumping)
+    if (p->pumping)
         return; /* the outer pump picks up whatever changed */
-    m->pumping = 1;
-    while (p->inbuf.len && m->power == MODEM_READY && (p->sink.feed || !p->busy)) {
+    p->pumping = 1;
+    while (p->inbuf.len > p->inpos && m->power == MODEM_READY && (p->sink.feed || !p->busy)) {
+        const uint8_t *in = p->inbuf.data + p->inpos;
+        size_t avail = p->inbuf.len - p->inpos;
         if (p->sink.feed) {
-            size_t used = p->sink.feed(m, p->index, p->inbuf.data, p->inbuf.len, p->sink.arg);
-            bytebuf_consume(&p->inbuf, used);
+            size_t used = p->sink.feed(m, p->index, in, avail, p->sink.arg);
+            p->inpos += used;
             if (used == 0)
                 break;
             continue;
         }
         port_sync_settings(m, p);
         at_rx_event ev;
-        size_t used = at_rx_feed(&p->rx, p->inbuf.data, p->inbuf.len, &p->out, &ev);
-        bytebuf_consume(&p->inbuf, used);
+        size_t used = at_rx_feed(&p->rx, in, avail, &p->out, &ev);
+        p->inpos += used;
         if (ev == AT_RX_MORE) {
             port_flush_out(m, p);
             break;
@@ -294,7 +316,9 @@ static void port_pump(modem *m, modem_port *p)
         if (p->sink.feed)
             sink_skip_line_lf(p);
     }
-    m->pumping = 0;
+    bytebuf_consume(&p->inbuf, p->inpos);
+    p->inpos = 0;
+    p->pumping = 0;
 }
 
 void modem_cmd_finish(modem *m, int port, int result)
@@ -309,7 +333,7 @@ void modem_cmd_finish(modem *m, int port, int result)
         run_line(m, p);
     else
         finish_line(m, p, result);
-    if (!m->pumping)
+    if (!p->pumping)
         port_pump(m, p);
 }
 
@@ -380,14 +404,18 @@ static void port_clear(modem *m, modem_port *p, const char *why)
     p->busy = 0;
     p->next_cmd = 0;
     p->line.ncmds = 0;
-    p->pending_result = 0;
+    p->ipr_pending = 0;
+    p->after = AFTER_NONE;
+    p->inpos = 0;
     p->sink = (data_sink){ NULL, NULL };
     p->greeting_due = 0;
     bytebuf_clear(&p->inbuf);
     bytebuf_clear(&p->out);
     bytebuf_clear(&p->urcq);
     at_rx_reset(&p->rx);
-    uart_reset(&p->uart);
+    /* A graceful reset lets the bytes already on the wire (the OK of
+     * +CFUN=16, the last +UFWUPD URCs) arrive; a power cut does not. */
+    uart_reset(&p->uart, strcmp(why, "power_cut") != 0 && strcmp(why, "destroy") != 0);
 }
 
 /* Everything volatile stops: timers, queued bytes, half-received lines,
@@ -399,7 +427,7 @@ static void stop_everything(modem *m, const char *why)
     fwupd_stop(m);
     for (int i = 0; i < MODEM_PORTS; i++)
         port_clear(m, &m->port[i], why);
-    m->after = AFTER_NONE;
+    m->sim_keep = 0;
 }
 
 static void set_power(modem *m, modem_power p)
@@ -436,7 +464,11 @@ void modem_power_off(modem *m)
     set_power(m, MODEM_OFF);
 }
 
-void modem_power_cut(modem *m) { modem_power_off(m); }
+void modem_power_cut(modem *m)
+{
+    stop_everything(m, "power_cut");
+    set_power(m, MODEM_OFF);
+}
 
 void modem_reset(modem *m)
 {
@@ -450,12 +482,7 @@ void modem_reboot(modem *m, sim_ns delay) { enter_booting(m, delay); }
 void modem_restart(modem *m)
 {
     modem_power_cut(m);
-    /* what a new process would not know: SIM retries, the card's EF-FPLMN */
-    m->pin_tries = 3;
-    m->puk_tries = 10;
-    memset(m->fplmn, 0xFF, sizeof(m->fplmn));
-    m->sim = SIMC_ABSENT;
-    m->sim_keep_next_boot = 0;
+    modem_sim_insert(m); /* a new process makes a new card */
     modem_trace_event(m, "power restart");
     modem_power_on(m);
 }
@@ -519,18 +546,33 @@ static int load_firmware(modem *m)
     return 0;
 }
 
-static void boot_sim_card(modem *m)
+void modem_sim_power_up(modem *m)
 {
-    int keep = m->sim_keep_next_boot && m->sim == SIMC_READY;
-    m->sim_keep_next_boot = 0;
-    if (keep)
-        return;
     if (!m->dev.sim_present)
         m->sim = SIMC_ABSENT;
     else if (m->puk_tries <= 0)
+        m->sim = SIMC_BLOCKED;
+    else if (m->pin_tries <= 0)
         m->sim = SIMC_PUK;
     else
-        m->sim = m->dev.pin[0] ? SIMC_PIN : SIMC_READY;
+        m->sim = m->sim_pin[0] ? SIMC_PIN : SIMC_READY;
+}
+
+void modem_sim_insert(modem *m)
+{
+    m->pin_tries = 3;
+    m->puk_tries = 10;
+    snprintf(m->sim_pin, sizeof(m->sim_pin), "%s", m->dev.pin);
+    memset(m->fplmn, 0xFF, sizeof(m->fplmn)); /* an empty EF-FPLMN */
+    m->sim = SIMC_ABSENT;
+}
+
+static void boot_sim_card(modem *m)
+{
+    int keep = m->sim_keep && m->sim == SIMC_READY;
+    m->sim_keep = 0;
+    if (!keep)
+        modem_sim_power_up(m);
 }
 
 int modem_sim_ready(const modem *m) { return m->sim == SIMC_READY; }
@@ -583,8 +625,8 @@ static void boot_timer_cb(clk_timer *t)
         fwupd_recover(m, m->fw_corrupt_port, m->fw_corrupt_rate);
         return;
     }
-    m->ready_at = clk_now(m->clk);
     m->clock_offset = 0;
+    m->clock_tz = 0;
     m->ucged_mode = 2;
     for (int i = 0; i < UPSD_PROFILES; i++) /* +UPSD profiles are volatile */
         m->upsd[i] = (upsd_profile){ .cid = 1 };
@@ -635,14 +677,11 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
     if (!m)
         return -ENOMEM;
     m->clk = c;
-    m->cfg = *cfg;
     m->dev = cfg->dev;
     m->io = *io;
     m->power = MODEM_OFF;
     m->net_time_base = cfg->net_time_base;
-    m->pin_tries = 3;
-    m->puk_tries = 10;
-    memset(m->fplmn, 0xFF, sizeof(m->fplmn)); /* an empty EF-FPLMN */
+    modem_sim_insert(m);
     int rc = 0;
     if (cfg->state_dir) {
         m->state_dir = strdup(cfg->state_dir);
@@ -719,6 +758,14 @@ void modem_set_host_rate(modem *m, int port, uint32_t rate)
         uart_set_host_rate(&m->port[port].uart, rate);
 }
 
+size_t modem_rx_backlog(const modem *m, int port)
+{
+    if (port < 0 || port >= MODEM_PORTS)
+        return 0;
+    const modem_port *p = &m->port[port];
+    return p->inbuf.len - p->inpos + uart_rx_backlog(&p->uart);
+}
+
 void modem_set_pacing(modem *m, int on)
 {
     for (int i = 0; i < MODEM_PORTS; i++)
@@ -786,7 +833,7 @@ static void add_settings(cJSON *obj, const modem *m)
 
 char *modem_state_json(const modem *m)
 {
-    static const char *const sim_names[] = { "absent", "pin", "puk", "ready" };
+    static const char *const sim_names[] = { "absent", "pin", "puk", "ready", "blocked" };
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "power", power_names[m->power]);
     cJSON_AddNumberToObject(root, "sim_time_s", (double)clk_now(m->clk) / 1e9);

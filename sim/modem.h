@@ -75,6 +75,10 @@ void modem_fwupd_install_error(modem *m, int pct, int code);
 void modem_host_write(modem *m, int port, const uint8_t *p, size_t n);
 void modem_set_host_rate(modem *m, int port, uint32_t rate);
 void modem_set_pacing(modem *m, int on);
+/* Host bytes the port holds but has not taken yet (a command is running, or
+ * they are still on a paced wire): a front end stops reading above a few
+ * kilobytes, as RTS/CTS flow control would. */
+size_t modem_rx_backlog(const modem *m, int port);
 
 modem_power modem_get_power(const modem *m);
 const char *modem_power_name(modem_power p);

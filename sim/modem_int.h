@@ -17,7 +17,8 @@
 /* What the modem does once the current command line has been answered. */
 typedef enum {
     AFTER_NONE = 0,
-    AFTER_REBOOT,    /* +CFUN=15/16, ATZ-style resets */
+    AFTER_REBOOT,    /* +CFUN=16: silent reset with SIM reset */
+    AFTER_REBOOT_KEEP_SIM, /* +CFUN=15: silent reset, the SIM keeps its state */
     AFTER_POWER_OFF, /* +CPWROFF */
     AFTER_FWUPD,     /* +UFWUPD: reset into Firmware Update Mode */
 } after_line;
@@ -46,7 +47,12 @@ typedef struct modem_port {
     at_line line;
     size_t next_cmd;     /* next command of `line` to execute */
     int busy;            /* a command line is executing */
-    int pending_result;  /* the deferred command's handler */
+    after_line after;    /* what this port's line asked for once answered */
+    uint32_t after_rate; /* AFTER_FWUPD: the update's rate */
+    int ipr_pending;     /* +IPR: the new rate applies once OK is out ... */
+    uint32_t ipr_rate;   /* ... this one (0 = autobaud) */
+    int pumping;         /* port_pump is running (re-entry guard) */
+    size_t inpos;        /* inbuf bytes already consumed */
     cmd_fn defer_fn;
     clk_timer defer_timer;
     bytebuf inbuf;       /* received bytes not yet consumed */
@@ -60,7 +66,8 @@ typedef struct modem_port {
     modem *m;
 } modem_port;
 
-typedef enum { SIMC_ABSENT, SIMC_PIN, SIMC_PUK, SIMC_READY } simcard_state;
+/* The SIM card as the module sees it.  BLOCKED: the PUK tries are used up. */
+typedef enum { SIMC_ABSENT, SIMC_PIN, SIMC_PUK, SIMC_READY, SIMC_BLOCKED } simcard_state;
 
 /* A u-blox packet-switched data profile (+UPSD), volatile. */
 #define UPSD_PROFILES 6
@@ -73,31 +80,27 @@ typedef struct upsd_profile {
 
 struct modem {
     clk *clk;
-    modem_config cfg;
     device_cfg dev;
     char *state_dir;
     modem_io io;
     modem_power power;
-    after_line after;
     nvm nvm;
     net net;
     simcard_state sim;
     int pin_tries, puk_tries;
-    int sim_keep_next_boot; /* +CFUN=15: reboot without SIM reset */
+    char sim_pin[9];        /* the card's PIN now ("" = disabled); +CPIN with PUK changes it */
+    int sim_keep;           /* this boot keeps the SIM's state (+CFUN=15) */
     uint8_t fplmn[12];      /* EF-FPLMN of the simulated card */
     char firmware[32];    /* installed firmware "03.15,A00.01" */
     modem_port port[MODEM_PORTS];
     clk_timer boot_timer;
     uint64_t boots;
-    sim_ns ready_at;
-    int pumping;
     cmd_table cmds;
     int64_t clock_offset; /* +CCLK set by the host, seconds */
+    int clock_tz;         /* +CCLK time zone, quarters of an hour */
     int ucged_mode;
     upsd_profile upsd[UPSD_PROFILES];
     fwupd fw;               /* FOAT engine (sim/fwupd.c) */
-    int fw_pending_port;    /* +UFWUPD accepted: where and at which rate */
-    uint32_t fw_pending_rate;
     int fw_corrupt;         /* an install was cut: boot into Firmware Update Mode */
     int fw_corrupt_port;
     uint32_t fw_corrupt_rate;
@@ -110,6 +113,13 @@ struct modem {
 at_fmt modem_fmt(const modem *m);
 /* Queue a URC on every port that can talk; held back while a port is busy. */
 void modem_urc(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Host bytes a port holds at most while it cannot take them (a command is
+ * executing): beyond that they are lost, as in a UART FIFO overflow.  The PTY
+ * front end stops reading long before (flow control). */
+#define MODEM_INBUF_MAX (256u << 10)
+
+/* What the port's current line asks for once its final result is out. */
+void modem_after_line(modem *m, int port, after_line a, uint32_t rate);
 /* Finish the deferred command on `port` with `result` and go on with the line. */
 void modem_cmd_finish(modem *m, int port, int result);
 /* Hand the port's input to a raw-data consumer (NULL feed: back to AT). */
@@ -123,6 +133,10 @@ void modem_power_off(modem *m);
 /* Seconds since the Unix epoch of the module's clock (+CCLK). */
 int64_t modem_wall_seconds(const modem *m);
 int modem_sim_ready(const modem *m);
+/* The SIM powers up (boot, +CFUN=19 -> 1): its state follows the card. */
+void modem_sim_power_up(modem *m);
+/* A new card in the slot (a new simulator process): retries and PIN reset. */
+void modem_sim_insert(modem *m);
 /* Stop everything volatile and enter Firmware Update Mode (sim/fwupd.c). */
 void modem_enter_fwupdate(modem *m);
 /* Write firmware.json: the installed version and the corrupt-firmware flag. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../fs/atomic.h"
+#include "../protocol/baud.h"
 
 #define NVM_FILE "nvm.json"
 
@@ -105,6 +106,21 @@ void nvm_free(nvm *n)
     n->dir = NULL;
 }
 
+/* A value read from flash that the module could never have written (a damaged
+ * or hand-edited image) falls back to the factory value. */
+static int loaded_int_ok(nvm_id id, long v)
+{
+    switch (id) {
+    case SET_ECHO: case SET_QUIET: case SET_VERBOSE: case SET_DSR: return v == 0 || v == 1;
+    case SET_DCD: case SET_DTR: return v >= 0 && v <= 2;
+    case SET_FLOW: return v == 0 || v == 3;
+    case SET_S2: case SET_S3: case SET_S4: case SET_S5: return v >= 0 && v <= 127;
+    case SET_CMEE: return v >= 0 && v <= 2;
+    case SET_IPR: return v == 0 || baud_rate_supported((uint32_t)v);
+    default: return v >= -1000000000L && v <= 1000000000L;
+    }
+}
+
 static void load_section(const cJSON *sec, nvm_value *vals, nvm_scope scope)
 {
     char key[64];
@@ -114,7 +130,8 @@ static void load_section(const cJSON *sec, nvm_value *vals, nvm_scope scope)
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(sec, nvm_key((nvm_id)i, key, sizeof(key)));
         if (!item)
             continue;
-        if (nvm_type_of((nvm_id)i) == NVM_INT && cJSON_IsNumber(item))
+        if (nvm_type_of((nvm_id)i) == NVM_INT && cJSON_IsNumber(item) && item->valuedouble == (long)item->valuedouble &&
+            loaded_int_ok((nvm_id)i, (long)item->valuedouble))
             vals[i].i = (long)item->valuedouble;
         else if (nvm_type_of((nvm_id)i) == NVM_STR && cJSON_IsString(item))
             snprintf(vals[i].s, sizeof(vals[i].s), "%s", item->valuestring);
@@ -179,6 +196,16 @@ void nvm_set_str(nvm *n, nvm_id id, const char *s)
         memcpy(n->flash[id].s, n->cur[id].s, sizeof(n->cur[id].s));
         n->dirty = 1;
     }
+}
+
+void nvm_reset(nvm *n, nvm_id id)
+{
+    nvm_value v;
+    factory_value(id, &v);
+    if (nvm_type_of(id) == NVM_INT)
+        nvm_set(n, id, v.i);
+    else
+        nvm_set_str(n, id, v.s);
 }
 
 void nvm_profile_store(nvm *n)

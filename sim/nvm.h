@@ -48,6 +48,8 @@ long nvm_get(const nvm *n, nvm_id id);
 const char *nvm_get_str(const nvm *n, nvm_id id);
 void nvm_set(nvm *n, nvm_id id, long v);
 void nvm_set_str(nvm *n, nvm_id id, const char *s);
+/* Back to the factory value of the one table. */
+void nvm_reset(nvm *n, nvm_id id);
 
 /* AT&W: running profile values -> stored profile.  ATZ: stored -> running.
  * AT&F: factory -> running (profile scope). */

@@ -34,7 +34,7 @@ static void chunkq_free(uart_chunkq *q, clk *c)
     q->cap = 0;
 }
 
-static int chunkq_push(uart_chunkq *q, clk *c, const uint8_t *p, size_t n, sim_ns wire)
+static int chunkq_push(uart_chunkq *q, clk *c, const uint8_t *p, size_t n, sim_ns wire, uint32_t rate)
 {
     if (q->head + q->count == q->cap) {
         if (q->head) { /* compact */
@@ -54,52 +54,57 @@ static int chunkq_push(uart_chunkq *q, clk *c, const uint8_t *p, size_t n, sim_n
     sim_ns start = q->busy_until > clk_now(c) ? q->busy_until : clk_now(c);
     sim_ns due = start + wire;
     q->busy_until = due;
-    q->chunks[q->head + q->count++] = (struct uart_chunk){ n, due };
+    q->chunks[q->head + q->count++] = (struct uart_chunk){ n, due, rate };
     if (!clk_timer_armed(&q->timer))
         clk_timer_start_at(c, &q->timer, q->chunks[q->head].due);
     return 0;
 }
 
-/* Pop every chunk due by now into out. */
-static void chunkq_pop_due(uart_chunkq *q, clk *c, bytebuf *out)
+/* Pop the first chunk if it is due: its bytes are appended to out. */
+static int chunkq_pop_due(uart_chunkq *q, clk *c, bytebuf *out, uint32_t *rate)
 {
-    size_t bytes = 0;
-    while (q->count && q->chunks[q->head].due <= clk_now(c)) {
-        bytes += q->chunks[q->head].len;
-        q->head++;
-        q->count--;
-    }
-    bytebuf_append(out, q->data.data, bytes);
-    bytebuf_consume(&q->data, bytes);
+    if (!q->count || q->chunks[q->head].due > clk_now(c))
+        return 0;
+    struct uart_chunk ch = q->chunks[q->head++];
+    q->count--;
+    bytebuf_append(out, q->data.data, ch.len);
+    bytebuf_consume(&q->data, ch.len);
+    if (rate)
+        *rate = ch.rate;
     if (q->count)
         clk_timer_start_at(c, &q->timer, q->chunks[q->head].due);
     else
         q->head = 0;
+    return 1;
 }
 
 /* ---- delivery ---- */
 
-static void deliver_to_module(uart *u, const uint8_t *p, size_t n);
+static void deliver_to_module(uart *u, const uint8_t *p, size_t n, uint32_t host_rate);
 
 static void tx_timer_cb(clk_timer *t)
 {
     uart *u = t->data;
     bytebuf out;
     bytebuf_init(&out);
-    chunkq_pop_due(&u->txq, u->clk, &out);
+    while (chunkq_pop_due(&u->txq, u->clk, &out, NULL))
+        ;
     if (out.len)
         u->to_host(u->ctx, u->port, out.data, out.len);
     bytebuf_free(&out);
 }
 
+/* Each chunk reaches the module as it was sent: at the host's rate then. */
 static void rx_timer_cb(clk_timer *t)
 {
     uart *u = t->data;
     bytebuf in;
     bytebuf_init(&in);
-    chunkq_pop_due(&u->rxq, u->clk, &in);
-    if (in.len)
-        deliver_to_module(u, in.data, in.len);
+    uint32_t rate;
+    while (chunkq_pop_due(&u->rxq, u->clk, &in, &rate)) {
+        deliver_to_module(u, in.data, in.len, rate);
+        bytebuf_clear(&in);
+    }
     bytebuf_free(&in);
 }
 
@@ -124,13 +129,16 @@ void uart_free(uart *u)
     bytebuf_free(&u->scratch);
 }
 
-void uart_reset(uart *u)
+void uart_reset(uart *u, int keep_tx)
 {
-    chunkq_clear(&u->txq, u->clk);
+    if (!keep_tx)
+        chunkq_clear(&u->txq, u->clk);
     chunkq_clear(&u->rxq, u->clk);
     u->locked = 0;
     u->ab_prev = 0;
 }
+
+size_t uart_rx_backlog(const uart *u) { return u->rxq.data.len; }
 
 void uart_set_module_rate(uart *u, uint32_t rate)
 {
@@ -168,9 +176,9 @@ static uint32_t host_rate_or_module(const uart *u)
 
 /* Autobauding: watch the raw line for "AT" or "at" sent at a detectable rate;
  * lock to the host's rate there and pass the line on from the 'A'. */
-static void autobaud_scan(uart *u, const uint8_t *p, size_t n)
+static void autobaud_scan(uart *u, const uint8_t *p, size_t n, uint32_t host_rate)
 {
-    uint32_t hr = u->host_rate ? u->host_rate : 115200;
+    uint32_t hr = host_rate ? host_rate : 115200;
     if (!uart_autobaud_detectable(hr))
         return; /* the module never locks: it hears noise */
     for (size_t i = 0; i < n; i++) {
@@ -193,13 +201,13 @@ static void autobaud_scan(uart *u, const uint8_t *p, size_t n)
     }
 }
 
-static void deliver_to_module(uart *u, const uint8_t *p, size_t n)
+static void deliver_to_module(uart *u, const uint8_t *p, size_t n, uint32_t host_rate)
 {
     if (u->autobaud && !u->locked) {
-        autobaud_scan(u, p, n);
+        autobaud_scan(u, p, n, host_rate);
         return;
     }
-    uint32_t hr = host_rate_or_module(u);
+    uint32_t hr = host_rate ? host_rate : u->rate;
     if (hr == u->rate) {
         u->to_module(u->ctx, u->port, p, n);
         return;
@@ -219,10 +227,13 @@ void uart_host_write(uart *u, const uint8_t *p, size_t n)
 {
     if (!n)
         return;
-    if (u->pacing)
-        chunkq_push(&u->rxq, u->clk, p, n, baud_wire_ns(n, host_rate_or_module(u)));
-    else
-        deliver_to_module(u, p, n);
+    if (u->pacing) {
+        if (u->rxq.data.len + n > UART_RXQ_MAX)
+            return; /* bytes beyond the line's buffer are lost */
+        chunkq_push(&u->rxq, u->clk, p, n, baud_wire_ns(n, host_rate_or_module(u)), u->host_rate);
+    } else {
+        deliver_to_module(u, p, n, u->host_rate);
+    }
 }
 
 void uart_module_write(uart *u, const uint8_t *p, size_t n)
@@ -241,7 +252,7 @@ void uart_module_write(uart *u, const uint8_t *p, size_t n)
     }
     if (outn) {
         if (u->pacing)
-            chunkq_push(&u->txq, u->clk, out, outn, baud_wire_ns(n, u->rate));
+            chunkq_push(&u->txq, u->clk, out, outn, baud_wire_ns(n, u->rate), u->rate);
         else
             u->to_host(u->ctx, u->port, out, outn);
     }

@@ -23,7 +23,7 @@ typedef void (*uart_sink)(void *ctx, int port, const uint8_t *p, size_t n);
 /* A FIFO of chunks, each delivered at its own due time (pacing). */
 typedef struct uart_chunkq {
     bytebuf data;
-    struct uart_chunk { size_t len; sim_ns due; } *chunks;
+    struct uart_chunk { size_t len; sim_ns due; uint32_t rate; } *chunks;
     size_t head, count, cap;
     sim_ns busy_until;
     clk_timer timer;
@@ -48,8 +48,14 @@ typedef struct uart {
 
 void uart_init(uart *u, int port, clk *c, void *ctx, uart_sink to_host, uart_sink to_module);
 void uart_free(uart *u);
-/* Power cycle: queued bytes are lost and autobauding starts over. */
-void uart_reset(uart *u);
+/* Power cycle: bytes on their way to the module are lost and autobauding
+ * starts over; bytes on their way to the host are lost too unless keep_tx
+ * (a graceful reset lets what was already sent finish its wire time). */
+void uart_reset(uart *u, int keep_tx);
+/* Paced host bytes still on the wire towards the module. */
+size_t uart_rx_backlog(const uart *u);
+/* The most host bytes the paced line holds in flight. */
+#define UART_RXQ_MAX (256u << 10)
 /* rate 0 = autobaud. */
 void uart_set_module_rate(uart *u, uint32_t rate);
 void uart_set_host_rate(uart *u, uint32_t rate);

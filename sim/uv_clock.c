@@ -20,6 +20,8 @@ static void timer_cb(uv_timer_t *t)
     /* The uv timer has millisecond grain: never fire a deadline late by
      * skipping it, run it now at its own simulated time. */
     clk_advance(c->clk, due != SIM_NEVER && due > now ? due : now);
+    if (c->after_timers)
+        c->after_timers(c->before_ctx);
     uv_simclock_rearm(c);
 }
 

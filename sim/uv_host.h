@@ -21,6 +21,7 @@ typedef struct uv_simclock {
     /* Called before the modem's timers run: the front end refreshes what
      * the module may look at (the hosts' line speeds) first. */
     void (*before_timers)(void *ctx);
+    void (*after_timers)(void *ctx); /* e.g. resume reading a throttled PTY */
     void *before_ctx;
 } uv_simclock;
 
@@ -47,6 +48,7 @@ typedef struct uv_pty {
     uv_poll_t poll;
     uv_poll_t ipoll;
     int poll_events;
+    int throttled;      /* not reading: the module holds too many host bytes */
     bytebuf outq;       /* bytes for the host not yet written */
     int holding;        /* a host chunk is being processed: queue, write after */
     /* Optional: the host's bytes and line speed go here instead of straight
@@ -67,6 +69,8 @@ void uv_pty_release_fds(uv_pty *p);
 /* Read the host's line speed from termios into the modem (a host may change
  * it without writing, then expect the module's next bytes at the new rate). */
 void uv_pty_refresh_rate(uv_pty *p);
+/* Stop or resume reading the host as the module's backlog rises and falls. */
+void uv_pty_check_flow(uv_pty *p);
 
 /* ---- control socket ---- */
 typedef struct uv_control uv_control;

@@ -55,12 +55,40 @@ static uint32_t host_rate(const uv_pty *p)
 
 static void poll_cb(uv_poll_t *h, int status, int events);
 
+/* Flow control: while the module holds this many unread host bytes (a
+ * command runs, a paced wire is busy) the PTY is not read, so the host's
+ * writes block as behind a deasserted CTS; reading resumes below the low
+ * mark. */
+#define FLOW_HIGH (64u << 10)
+#define FLOW_LOW (16u << 10)
+
 static void set_poll(uv_pty *p, int events)
 {
     if (events == p->poll_events)
         return;
     p->poll_events = events;
     uv_poll_start(&p->poll, events, poll_cb);
+}
+
+static void update_poll(uv_pty *p)
+{
+    int ev = (p->throttled ? 0 : UV_READABLE) | (p->outq.len ? UV_WRITABLE : 0);
+    if (ev)
+        set_poll(p, ev);
+    else if (p->poll_events) {
+        uv_poll_stop(&p->poll);
+        p->poll_events = 0;
+    }
+}
+
+void uv_pty_check_flow(uv_pty *p)
+{
+    size_t backlog = modem_rx_backlog(p->m, p->port);
+    int throttle = p->throttled ? backlog > FLOW_LOW : backlog > FLOW_HIGH;
+    if (throttle != p->throttled) {
+        p->throttled = throttle;
+        update_poll(p);
+    }
 }
 
 static void flush_outq(uv_pty *p)
@@ -117,7 +145,7 @@ static void queue_out(uv_pty *p, const uint8_t *data, size_t n)
 static void flush_and_watch(uv_pty *p)
 {
     flush_outq(p);
-    set_poll(p, p->outq.len ? UV_READABLE | UV_WRITABLE : UV_READABLE);
+    update_poll(p);
 }
 
 void uv_pty_refresh_rate(uv_pty *p)
@@ -177,18 +205,19 @@ static void poll_cb(uv_poll_t *h, int status, int events)
          * speed is read with every chunk: a host may change it between two
          * writes that land in the same wake-up. */
         uint8_t buf[65536];
-        for (size_t total = 0; total < PTY_READ_BURST;) {
+        for (size_t total = 0; total < PTY_READ_BURST && !p->throttled;) {
             ssize_t n = read(p->master, buf, sizeof(buf));
             if (n <= 0)
                 break;
             total += (size_t)n;
             host_chunk(p, buf, (size_t)n);
+            uv_pty_check_flow(p);
         }
         uv_simclock_rearm(p->clock);
     }
     if (events & UV_WRITABLE) {
         flush_outq(p);
-        set_poll(p, p->outq.len ? UV_READABLE | UV_WRITABLE : UV_READABLE);
+        update_poll(p);
     }
 }
 

@@ -1,7 +1,7 @@
 /* test_foat_pty.c - FOAT against real Xmodem senders over sarasim's PTY
  * (app note §4.2 Table 7): lrzsz's sx (128-byte and 1k blocks) and
  * python3-xmodem, each at the rate given to +UFWUPD, the update completes
- * and the module runs the new firmware.  --time-scale 50 keeps the 109 s
+ * and the module runs the new firmware.  --time-scale 20 keeps the 109 s
  * handshake and the install short; the senders' own timeouts are wall time
  * and never reached when things work.
  *
@@ -28,7 +28,7 @@
 #endif
 
 static simproc S;
-static const char *const fast[] = { "--boot-time", "2s", "--time-scale", "50", NULL };
+static const char *const fast[] = { "--boot-time", "2s", "--time-scale", "20", NULL };
 
 static void make_pkg(char *path, size_t size, const char *to, size_t bytes)
 {

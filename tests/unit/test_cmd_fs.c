@@ -215,7 +215,7 @@ START_TEST(udwnfile_power_cut_leaves_no_file)
     ck_assert_str_eq(mh_cmd(&h, "AT+UDWNFILE=\"cut\",100\r"), "\r\n>");
     send_bytes("0123456789", 10);
     modem_power_cut(h.m);
-    ck_assert(mh_event_seen(&h, "fs dropped name=cut tag=USER bytes=10 reason=power_off"));
+    ck_assert(mh_event_seen(&h, "fs dropped name=cut tag=USER bytes=10 reason=power_cut"));
     modem_power_on(h.m);
     mh_advance(&h, SIM_S(5));
     mh_take(&h);

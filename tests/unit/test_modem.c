@@ -575,6 +575,215 @@ START_TEST(crsm_reads_hosts_make)
 }
 END_TEST
 
+
+/* ---- hardening: hostile or unlucky input ---- */
+
+START_TEST(crsm_offsets_beyond_a_file_are_refused)
+{
+    memhost h;
+    mh_init(&h, NULL);
+    mh_echo_off(&h);
+    ck_assert_str_eq(mh_cmd(&h, "AT+CRSM=176,28539,255,255,0\r"), "\r\n+CRSM: 107,0\r\n\r\nOK\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+CRSM=176,28539,1,0,0\r"), "\r\n+CRSM: 107,0\r\n\r\nOK\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+CRSM=176,28539,0,10,0\r"), "\r\n+CRSM: 144,0,\"FFFF\"\r\n\r\nOK\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+CRSM=176,28539,0,12,0\r"), "\r\n+CRSM: 144,0,\"\"\r\n\r\nOK\r\n");
+    /* an update with a bad digit changes nothing */
+    ck_assert_str_eq(mh_cmd(&h, "AT+CRSM=214,28539,0,0,3,\"1300ZZ\"\r"), "\r\n+CRSM: 105,130\r\n\r\nOK\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+CRSM=176,28539,0,0,3\r"), "\r\n+CRSM: 144,0,\"FFFFFF\"\r\n\r\nOK\r\n");
+    mh_free(&h);
+}
+END_TEST
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0, l = strlen(needle);
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + l, needle))
+        n++;
+    return n;
+}
+
+START_TEST(input_held_behind_a_command_is_bounded)
+{
+    memhost h;
+    mh_init(&h, NULL);
+    mh_echo_off(&h);
+    mh_send(&h, "AT+COPS=?\r");
+    size_t n = 400000 / 3 * 3;
+    char *flood = malloc(n + 1);
+    for (size_t i = 0; i < n; i += 3)
+        memcpy(flood + i, "AT\r", 3);
+    flood[n] = 0;
+    mh_send(&h, flood);
+    free(flood);
+    mh_advance(&h, SIM_S(10));
+    /* 256 kB were kept (87381 lines and an 'A'), the rest was lost */
+    ck_assert_uint_eq(count(mh_take(&h), "\r\nOK\r\n"), 1 + 87381);
+    ck_assert_uint_eq(modem_rx_backlog(h.m, 0), 0); /* the last 'A' waits in the parser */
+    mh_free(&h);
+}
+END_TEST
+
+START_TEST(paced_ok_of_a_reboot_still_arrives)
+{
+    memhost h;
+    mh_init(&h, NULL);
+    mh_echo_off(&h);
+    modem_set_pacing(h.m, 1);
+    mh_send(&h, "AT+CFUN=16\r");
+    mh_advance(&h, SIM_MS(3));
+    ck_assert_str_eq(mh_take(&h), "\r\nOK\r\n");
+    ck_assert_int_eq(modem_get_power(h.m), MODEM_BOOTING);
+    mh_free(&h);
+}
+END_TEST
+
+START_TEST(paced_bytes_keep_the_rate_they_were_sent_at)
+{
+    memhost h;
+    mh_init(&h, NULL);
+    mh_echo_off(&h);
+    modem_set_pacing(h.m, 1);
+    /* the host switches right after writing: the line is already on the wire */
+    mh_send(&h, "AT+UFWUPD=1,460800\r");
+    modem_set_host_rate(h.m, 0, 460800);
+    mh_advance(&h, SIM_MS(2100));
+    ck_assert_int_eq(modem_get_power(h.m), MODEM_FWUPDATE);
+    ck_assert_str_eq(mh_take(&h), "\r\n+UFWUPD: ONGOING\r\nC");
+    mh_free(&h);
+}
+END_TEST
+
+START_TEST(cfun15_sim_keep_does_not_survive_a_power_off)
+{
+    memhost h;
+    modem_config cfg;
+    mh_default_cfg(&cfg, NULL);
+    snprintf(cfg.dev.pin, sizeof(cfg.dev.pin), "1234");
+    mh_init_cfg(&h, &cfg);
+    mh_echo_off(&h);
+    ck_assert_str_eq(mh_cmd(&h, "AT+CPIN=\"1234\"\r"), "\r\nOK\r\n");
+    /* +CFUN=15 keeps the SIM unlocked across its reboot ... */
+    ck_assert_str_eq(mh_cmd(&h, "AT+CFUN=15\r"), "\r\nOK\r\n");
+    mh_advance(&h, SIM_S(5));
+    mh_echo_off(&h);
+    ck_assert_str_eq(mh_cmd(&h, "AT+CPIN?\r"), "\r\n+CPIN: READY\r\n\r\nOK\r\n");
+    /* ... but a power cut inside that reboot does not */
+    ck_assert_str_eq(mh_cmd(&h, "AT+CFUN=15\r"), "\r\nOK\r\n");
+    modem_power_cut(h.m);
+    modem_power_on(h.m);
+    mh_advance(&h, SIM_S(5));
+    mh_echo_off(&h);
+    ck_assert_str_eq(mh_cmd(&h, "AT+CPIN?\r"), "\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
+    mh_free(&h);
+}
+END_TEST
+
+START_TEST(a_reboot_follows_the_line_that_asked_for_it)
+{
+    memhost h;
+    modem_config cfg;
+    mh_default_cfg(&cfg, NULL);
+    cfg.aux_uart = 1;
+    mh_init_cfg(&h, &cfg);
+    mh_echo_off(&h);
+    mh_send_port(&h, 1, "ATE0\r");
+    mh_take_port(&h, 1);
+    mh_send(&h, "AT+CFUN=16;+COPS=?\r"); /* +COPS=? takes 8 s */
+    ck_assert_str_eq(mh_take(&h), "");
+    mh_send_port(&h, 1, "AT\r");
+    ck_assert_str_eq(mh_take_port(&h, 1), "\r\nOK\r\n");
+    ck_assert_int_eq(modem_get_power(h.m), MODEM_READY);
+    mh_advance(&h, SIM_S(8));
+    ck_assert_str_eq(mh_take(&h), "\r\n+COPS: (2,\"AT&T\",\"AT&T\",\"310410\",7),,(0-4),(0-2)\r\n\r\nOK\r\n");
+    ck_assert_int_eq(modem_get_power(h.m), MODEM_BOOTING);
+    mh_free(&h);
+}
+END_TEST
+
+START_TEST(out_of_range_values_in_the_nvm_image_fall_back)
+{
+    make_tmpdir();
+    char path[128];
+    snprintf(path, sizeof(path), "%s/nvm.json", tmpdir);
+    FILE *f = fopen(path, "w");
+    fputs("{\"format\":1,\"nvm\":{\"+UMNOPROF\":100},\"profile\":{\"+IPR\":7,\"S3\":300,\"+CMEE\":2}}", f);
+    fclose(f);
+    memhost h;
+    mh_init(&h, tmpdir);
+    /* +IPR=7 would be a 7 baud UART: factory autobauding instead */
+    ck_assert_str_eq(mh_cmd(&h, "AT+CFUN=7\r"), "AT+CFUN=7\r\r\n+CME ERROR: incorrect parameters\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+IPR?;S3?;+UMNOPROF?\r"),
+                     "AT+IPR?;S3?;+UMNOPROF?\r\r\n+IPR: 115200\r\n\r\n013\r\n\r\n+UMNOPROF: 100\r\n\r\nOK\r\n");
+    mh_free(&h);
+    remove_tmpdir();
+}
+END_TEST
+
+START_TEST(quotes_inside_strings_are_refused)
+{
+    memhost h;
+    mh_init(&h, NULL);
+    mh_echo_off(&h);
+    mh_cmd(&h, "AT+CMEE=1\r");
+    ck_assert_str_eq(mh_cmd(&h, "AT+CSGT=1,\"a\\\"b\"\r"), "\r\n+CME ERROR: 50\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+CGDCONT=1,\"IP\",\"a\\\"b\"\r"), "\r\n+CME ERROR: 50\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+CSGT=1,\"a,b;c\";+CSGT?\r"), "\r\n+CSGT: \"a,b;c\",1\r\n\r\nOK\r\n");
+    mh_free(&h);
+}
+END_TEST
+
+START_TEST(cclk_keeps_the_time_zone)
+{
+    memhost h;
+    mh_init(&h, NULL);
+    mh_echo_off(&h);
+    ck_assert_str_eq(mh_cmd(&h, "AT+CCLK=\"26/03/01,12:00:00+04\"\r"), "\r\nOK\r\n");
+    mh_advance(&h, SIM_S(61));
+    ck_assert_str_eq(mh_cmd(&h, "AT+CCLK?\r"), "\r\n+CCLK: \"26/03/01,12:01:01+04\"\r\n\r\nOK\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+CCLK=\"26/03/01,12:00:00-08\";+CCLK?\r"),
+                     "\r\n+CCLK: \"26/03/01,12:00:00-08\"\r\n\r\nOK\r\n");
+    ck_assert_str_eq(mh_cmd(&h, "AT+CCLK=\"26/03/01,12:00:00*08\"\r"), "\r\nERROR\r\n");
+    mh_free(&h);
+}
+END_TEST
+
+START_TEST(two_downloads_of_one_file_on_two_uarts)
+{
+    make_tmpdir();
+    memhost h;
+    modem_config cfg;
+    mh_default_cfg(&cfg, tmpdir);
+    cfg.aux_uart = 1;
+    mh_init_cfg(&h, &cfg);
+    mh_echo_off(&h);
+    mh_send_port(&h, 1, "ATE0\r");
+    mh_take_port(&h, 1);
+    enum { BIG = 900000 };
+    uint8_t *data = malloc(BIG);
+    memset(data, 'x', BIG);
+    ck_assert_str_eq(mh_cmd(&h, "AT+UDWNFILE=\"a\",900000\r"), "\r\n>");
+    modem_host_write(h.m, 0, data, 300000);
+    /* meanwhile the other UART writes the same file, completely */
+    mh_send_port(&h, 1, "AT+UDWNFILE=\"a\",10\r");
+    ck_assert_str_eq(mh_take_port(&h, 1), "\r\n>");
+    mh_send_port(&h, 1, "0123456789");
+    ck_assert_str_eq(mh_take_port(&h, 1), "\r\nOK\r\n");
+    /* the first download goes on (its bytes reach its temp file) and the
+     * power goes before it completes: the stored 10-byte file is intact */
+    modem_host_write(h.m, 0, data, 300000);
+    ck_assert_str_eq(mh_take(&h), "");
+    free(data);
+    modem_power_cut(h.m);
+    modem_power_on(h.m);
+    mh_advance(&h, SIM_S(5));
+    mh_echo_off(&h);
+    ck_assert(!mh_event_seen(&h, "fs load skipped"));
+    ck_assert_str_eq(mh_cmd(&h, "AT+URDFILE=\"a\"\r"), "\r\n+URDFILE: \"a\",10,\"0123456789\"\r\nOK\r\n");
+    mh_free(&h);
+    remove_tmpdir();
+}
+END_TEST
+
 static Suite *modem_suite(void)
 {
     Suite *s = suite_create("modem");
@@ -620,6 +829,19 @@ static Suite *modem_suite(void)
     tcase_add_test(sim, no_sim);
     tcase_add_test(sim, crsm_reads_hosts_make);
     suite_add_tcase(s, sim);
+    TCase *hd = tcase_create("hardening");
+    tcase_set_timeout(hd, 60);
+    tcase_add_test(hd, crsm_offsets_beyond_a_file_are_refused);
+    tcase_add_test(hd, input_held_behind_a_command_is_bounded);
+    tcase_add_test(hd, paced_ok_of_a_reboot_still_arrives);
+    tcase_add_test(hd, paced_bytes_keep_the_rate_they_were_sent_at);
+    tcase_add_test(hd, cfun15_sim_keep_does_not_survive_a_power_off);
+    tcase_add_test(hd, a_reboot_follows_the_line_that_asked_for_it);
+    tcase_add_test(hd, out_of_range_values_in_the_nvm_image_fall_back);
+    tcase_add_test(hd, quotes_inside_strings_are_refused);
+    tcase_add_test(hd, cclk_keeps_the_time_zone);
+    tcase_add_test(hd, two_downloads_of_one_file_on_two_uarts);
+    suite_add_tcase(s, hd);
     return s;
 }
 
