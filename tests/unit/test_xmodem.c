@@ -180,6 +180,37 @@ START_TEST(fs_8_1_crc16_xmodem_check_value)
 }
 END_TEST
 
+/* The table-driven CRC equals the definition (shift bit by bit, poly
+ * 0x1021) for every byte value, every starting register, and chained. */
+static uint16_t crc16_by_bits(uint16_t crc, const uint8_t *b, size_t n)
+{
+    while (n--) {
+        crc ^= (uint16_t)(*b++ << 8);
+        for (int i = 0; i < 8; i++)
+            crc = (uint16_t)(crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1);
+    }
+    return crc;
+}
+
+START_TEST(fs_8_1_crc16_table_matches_the_bitwise_definition)
+{
+    for (unsigned v = 0; v < 256; v++) {
+        uint8_t b = (uint8_t)v;
+        for (unsigned init = 0; init < 0x10000; init += 0x0101)
+            ck_assert_uint_eq(xmodem_crc16((uint16_t)init, &b, 1), crc16_by_bits((uint16_t)init, &b, 1));
+    }
+    uint8_t p[1029];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof(p); i++) {
+        x = x * 1103515245u + 12345u;
+        p[i] = (uint8_t)(x >> 16);
+    }
+    for (size_t n = 0; n <= sizeof(p); n += 7)
+        ck_assert_uint_eq(xmodem_crc16(0, p, n), crc16_by_bits(0, p, n));
+    ck_assert_uint_eq(xmodem_crc16(xmodem_crc16(0, p, 500), p + 500, 529), crc16_by_bits(0, p, 1029));
+}
+END_TEST
+
 /* ---- handshake (app note §4.1, §4.1.1, Table 7) ---- */
 
 START_TEST(an_4_1_handshake_109s_timeout)
@@ -1309,6 +1340,7 @@ static Suite *xmodem_suite(void)
     Suite *s = suite_create("xmodem");
     TCase *c = tcase_create("receiver");
     tcase_add_test(c, fs_8_1_crc16_xmodem_check_value);
+    tcase_add_test(c, fs_8_1_crc16_table_matches_the_bitwise_definition);
     tcase_add_test(c, an_4_1_handshake_109s_timeout);
     tcase_add_test(c, an_4_1_1_late_tick_catches_up_on_every_char);
     tcase_add_test(c, an_4_1_handshake_counts_and_intervals_come_from_config);
