@@ -3,26 +3,30 @@
  * receiver, and the same transfer on the simulated clock with pacing.
  *
  * The sender is always lrzsz `sx -k` (Xmodem-1k, CRC) with the PTY as its
- * stdin/stdout, timed from fork/exec to its exit.  In every round, one after
- * the other so that all three see the same machine load:
+ * stdin/stdout, timed from fork/exec.  In every round, one after the other
+ * so that all three see the same machine load:
  *
  *   sarasim  the real simulator, pacing off: AT+UFWUPD=1,921600, Firmware
- *            Update Mode, "+UFWUPD: ONGOING", then sx.  Afterwards the update
- *            must end with "+UFWUPD: 128" (validation and install are not
- *            timed; the time scale is raised for them);
+ *            Update Mode, "+UFWUPD: ONGOING", then sx, timed to its exit.
+ *            Afterwards the update must end with "+UFWUPD: 128" (validation
+ *            and install are not timed; the time scale is raised for them);
  *   bare     a forked child owning a PTY master that only receives Xmodem-1k
  *            frames, checks their CRC, stores the payload and ACKs (the
- *            physical limit of any receiver behind a PTY);
- *   rx       lrzsz's own receiver, `rx -X -c`, across a socat PTY pair.
+ *            physical limit of any receiver behind a PTY), sx timed to its
+ *            exit;
+ *   rx       lrzsz's own receiver, `rx -X -c`, across a socat PTY pair, timed
+ *            to rx's exit (see rx_round), and once more with a single block
+ *            to show rx's fixed cost.
  *
  * In all three the receiver's first 'C' is already waiting in the PTY when
  * sx starts (sx reads it at once), so the times compare like for like.
  *
- * Then the pacing figure: an in-memory modem with pacing on, at 921600 baud,
- * protocol/xmodem_tx as the host, on the virtual clock: simulated time from
- * the first block sent to the EOT's ACK, against the wire time of every byte
- * both sides sent in that span (stop-and-wait: the line carries one side at a
- * time, so the times add up).
+ * Then the modem core alone (ns per block, no PTY), and the pacing figure:
+ * an in-memory modem with pacing on, at 921600 baud, protocol/xmodem_tx as
+ * the host, on the virtual clock: simulated time from the first block sent
+ * to the EOT's ACK, against the wire time of every byte both sides sent in
+ * that span (stop-and-wait: the line carries one side at a time, so the
+ * times add up).
  *
  * Goals (FOAT issue): sarasim within 1.25x bare, faster than rx; paced
  * transfer within 2 % of the wire time.  Exit status 1 if something failed or
@@ -30,7 +34,7 @@
  * machine must not fail them).  See docs/bench.md.
  *
  * usage: bench_foat [-r ROUNDS] [-p] [-x]
- *   -r  rounds (default 5)   -p  the pacing figure only   -x  without rx
+ *   -r  rounds (default 7)   -p  the pacing figure only   -x  without rx
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +136,8 @@ static pid_t spawn_on_tty(const char *tty, const char *dir, const char *const *a
         dup2(null, 2);
         if (!tty)
             dup2(null, 1);
+        if (null > 2)
+            close(null);
         if (dir && chdir(dir))
             _exit(126);
         execvp(argv[0], (char *const *)argv);
@@ -371,7 +377,7 @@ static int bare_round(const char *dir, const char *pkg, const uint8_t *file, dou
     if (symlink(slave_path, link))
         return -1;
     int rep[2];
-    if (pipe(rep))
+    if (pipe2(rep, O_CLOEXEC))
         return -1;
     pid_t pid = fork();
     if (pid == 0) {
@@ -385,6 +391,8 @@ static int bare_round(const char *dir, const char *pkg, const uint8_t *file, dou
         read(rep[0], &r, sizeof(r)) == (ssize_t)sizeof(r) && r.ok) {
         *xfer = r.end - r.first;
         *cpu = r.cpu;
+        if (r.bad)
+            fprintf(stderr, "bench_foat: the bare receiver NAKed %u frames (bad CRC)\n", r.bad);
         rc = 0;
     }
     if (pid > 0 && wait_exit(pid, 5) != 0)
@@ -751,12 +759,17 @@ typedef struct runs {
     int acks_lost;
 } runs;
 
-/* One round of each, one after the other; round < 0 is the warm-up. */
+/* One round of each, one after the other (sarasim and bare swap places
+ * every round, so neither always runs right after the other's work);
+ * round < 0 is the warm-up. */
 static int one_round(simproc *s, const setup *su, int round, runs *r)
 {
     double ts, tb, tbx, cs, cb, tr = 0, tr1 = 0;
     int sx_ok = 0, sx1_ok = 0;
-    if (sarasim_round(s, su->pkg, &ts, &cs) || bare_round(su->dir, su->pkg, su->file.data, &tb, &tbx, &cb))
+    int bare_first = round % 2 != 0;
+    if ((bare_first && bare_round(su->dir, su->pkg, su->file.data, &tb, &tbx, &cb)) ||
+        sarasim_round(s, su->pkg, &ts, &cs) ||
+        (!bare_first && bare_round(su->dir, su->pkg, su->file.data, &tb, &tbx, &cb)))
         return -1;
     if (su->has_rx && (rx_round(su->dir, su->pkg, su->file.data, PKG_SIZE, &tr, &sx_ok) ||
                        rx_round(su->dir, su->small, su->file.data, 1024, &tr1, &sx1_ok)))
@@ -847,7 +860,7 @@ static int make_package(setup *su)
 
 int main(int argc, char **argv)
 {
-    int rounds = 5, pacing_only = 0, no_rx = 0;
+    int rounds = 7, pacing_only = 0, no_rx = 0;
     for (int opt; (opt = getopt(argc, argv, "r:px")) != -1;) {
         if (opt == 'r')
             rounds = atoi(optarg);
@@ -861,7 +874,7 @@ int main(int argc, char **argv)
         }
     }
     if (rounds < 1 || rounds > 64)
-        rounds = 5;
+        rounds = 7;
     signal(SIGPIPE, SIG_IGN);
     if (!pacing_only && !on_path("sx")) {
         fprintf(stderr, "bench_foat: needs lrzsz's sx (tools/deps.sh test)\n");

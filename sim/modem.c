@@ -415,7 +415,7 @@ static void port_clear(modem *m, modem_port *p, const char *why)
     at_rx_reset(&p->rx);
     /* A graceful reset lets the bytes already on the wire (the OK of
      * +CFUN=16, the last +UFWUPD URCs) arrive; a power cut does not. */
-    uart_reset(&p->uart, strcmp(why, "power_cut") != 0 && strcmp(why, "destroy") != 0);
+    uart_reset(&p->uart, !strcmp(why, "reboot") || !strcmp(why, "power_off"));
 }
 
 /* Everything volatile stops: timers, queued bytes, half-received lines,
@@ -438,9 +438,9 @@ static void set_power(modem *m, modem_power p)
     m->power = p;
 }
 
-static void enter_booting(modem *m, sim_ns boot_time)
+static void enter_booting(modem *m, sim_ns boot_time, const char *why)
 {
-    stop_everything(m, "reboot");
+    stop_everything(m, why);
     set_power(m, MODEM_BOOTING);
     clk_timer_start(m->clk, &m->boot_timer, boot_time);
 }
@@ -455,7 +455,7 @@ void modem_power_on(modem *m)
 {
     if (m->power != MODEM_OFF)
         return;
-    enter_booting(m, m->dev.boot_ns);
+    enter_booting(m, m->dev.boot_ns, "reboot");
 }
 
 void modem_power_off(modem *m)
@@ -474,10 +474,10 @@ void modem_reset(modem *m)
 {
     if (m->power == MODEM_OFF)
         return;
-    enter_booting(m, m->dev.boot_ns);
+    enter_booting(m, m->dev.boot_ns, "reset"); /* RESET_N cuts the line at once */
 }
 
-void modem_reboot(modem *m, sim_ns delay) { enter_booting(m, delay); }
+void modem_reboot(modem *m, sim_ns delay) { enter_booting(m, delay, "reboot"); }
 
 void modem_restart(modem *m)
 {
