@@ -521,6 +521,60 @@ START_TEST(pacing_takes_wire_time)
 }
 END_TEST
 
+/* A reset the firmware does itself lets what it already gave its UART
+ * leave at the line rate: the OK of AT+CFUN=16 reaches a paced host. */
+START_TEST(pacing_cfun16_ok_leaves_before_the_reboot)
+{
+    memhost h;
+    mh_init(&h, NULL);
+    mh_echo_off(&h);
+    modem_set_pacing(h.m, 1);
+    mh_send(&h, "AT+CFUN=16\r"); /* 11 bytes at 115200: 954.9 us */
+    mh_advance(&h, 954862);
+    ck_assert_int_eq(modem_get_power(h.m), MODEM_BOOTING);
+    ck_assert_str_eq(mh_take(&h), "");
+    mh_advance(&h, 520833); /* "\r\nOK\r\n" on the wire */
+    ck_assert_str_eq(mh_take(&h), "");
+    mh_advance(&h, 1);
+    ck_assert_str_eq(mh_take(&h), "\r\nOK\r\n");
+    mh_free(&h);
+}
+END_TEST
+
+/* RESET_N is not the firmware's choice: bytes still on the wire are cut. */
+START_TEST(pacing_reset_n_cuts_bytes_on_the_wire)
+{
+    memhost h;
+    mh_init(&h, NULL);
+    mh_echo_off(&h);
+    modem_set_pacing(h.m, 1);
+    mh_send(&h, "AT\r");
+    mh_advance(&h, 260417 + 100000); /* the command is in, OK half sent */
+    modem_reset(h.m);
+    mh_advance(&h, SIM_MS(10));
+    ck_assert_str_eq(mh_take(&h), "");
+    mh_free(&h);
+}
+END_TEST
+
+/* App note §4.1.1: the Timeout result goes out, then the module reboots
+ * into the old firmware -- with pacing too. */
+START_TEST(pacing_fwupd_timeout_result_leaves_before_the_reboot)
+{
+    memhost h;
+    mh_init(&h, NULL);
+    mh_echo_off(&h);
+    modem_set_pacing(h.m, 1);
+    mh_send(&h, "AT+UFWUPD=1,115200\r");
+    mh_advance(&h, SIM_S(2) + SIM_MS(10));
+    ck_assert_str_eq(mh_take(&h), "\r\n+UFWUPD: ONGOING\r\nC");
+    mh_advance(&h, SIM_S(110));
+    const char *out = mh_take(&h);
+    ck_assert_ptr_nonnull(strstr(out, "\r\n+UFWUPD: Timeout\r\n"));
+    mh_free(&h);
+}
+END_TEST
+
 /* ---- SIM ---- */
 
 START_TEST(sim_pin_flow)
@@ -823,6 +877,9 @@ static Suite *modem_suite(void)
     tcase_add_test(r, autobaud_ignores_undetectable_rates);
     tcase_add_test(r, ipr_answers_at_old_rate_then_switches);
     tcase_add_test(r, pacing_takes_wire_time);
+    tcase_add_test(r, pacing_cfun16_ok_leaves_before_the_reboot);
+    tcase_add_test(r, pacing_reset_n_cuts_bytes_on_the_wire);
+    tcase_add_test(r, pacing_fwupd_timeout_result_leaves_before_the_reboot);
     suite_add_tcase(s, r);
     TCase *sim = tcase_create("sim");
     tcase_add_test(sim, sim_pin_flow);
