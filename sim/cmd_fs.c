@@ -73,6 +73,8 @@ static int set_form(const at_cmd *c, size_t min, size_t max)
 
 static void trace_file(modem *m, const char *what, fs_tag tag, const char *name, const char *extra)
 {
+    if (!modem_tracing(m))
+        return;
     char esc[FS_NAME_MAX * 3 + 1];
     fs_name_escape(name, esc, sizeof(esc));
     modem_trace_event(m, "fs %s name=%s tag=%s%s", what, esc, fs_tag_name(tag), extra);
@@ -80,6 +82,8 @@ static void trace_file(modem *m, const char *what, fs_tag tag, const char *name,
 
 static void trace_bytes(modem *m, const char *what, const fs_writer *w, const char *why)
 {
+    if (!modem_tracing(m))
+        return;
     char extra[96];
     snprintf(extra, sizeof(extra), " bytes=%zu%s%s", w->got, why ? " reason=" : "", why ? why : "");
     trace_file(m, what, w->tag, w->name, extra);

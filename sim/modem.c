@@ -79,6 +79,14 @@ static void uart_to_module(void *ctx, int port, const uint8_t *p, size_t n)
     }
     if (m->power != MODEM_READY)
         return; /* a module that is off or booting hears nothing */
+    if (mp->sink.feed && mp->inbuf.len == mp->inpos && !mp->pumping) {
+        /* raw data with nothing queued before it: straight to the sink */
+        mp->pumping = 1;
+        size_t used = mp->sink.feed(m, port, p, n, mp->sink.arg);
+        mp->pumping = 0;
+        p += used;
+        n -= used;
+    }
     bytebuf_append(&mp->inbuf, p, n);
     port_pump(m, mp);
     /* What the port could not take (a command is running) waits, up to the

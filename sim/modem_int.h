@@ -127,6 +127,8 @@ void modem_set_sink(modem *m, int port, data_sink sink);
 /* Bytes straight to the host (prompts, Xmodem control bytes). */
 void modem_port_send(modem *m, int port, const void *p, size_t n);
 void modem_trace_event(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Whether anyone listens to trace events (skip building costly ones). */
+static inline int modem_tracing(const modem *m) { return m->io.trace != NULL; }
 /* Reboot now (volatile state lost, NVM kept) after `delay` of silence. */
 void modem_reboot(modem *m, sim_ns delay);
 void modem_power_off(modem *m);

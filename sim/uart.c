@@ -228,8 +228,8 @@ void uart_host_write(uart *u, const uint8_t *p, size_t n)
     if (!n)
         return;
     if (u->pacing) {
-        if (u->rxq.data.len + n > UART_RXQ_MAX)
-            return; /* bytes beyond the line's buffer are lost */
+        /* No limit here: the host side of the line (its driver's buffer) is
+         * the caller's; the PTY front end stops reading above a backlog. */
         chunkq_push(&u->rxq, u->clk, p, n, baud_wire_ns(n, host_rate_or_module(u)), u->host_rate);
     } else {
         deliver_to_module(u, p, n, u->host_rate);

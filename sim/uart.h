@@ -54,8 +54,7 @@ void uart_free(uart *u);
 void uart_reset(uart *u, int keep_tx);
 /* Paced host bytes still on the wire towards the module. */
 size_t uart_rx_backlog(const uart *u);
-/* The most host bytes the paced line holds in flight. */
-#define UART_RXQ_MAX (256u << 10)
+
 /* rate 0 = autobaud. */
 void uart_set_module_rate(uart *u, uint32_t rate);
 void uart_set_host_rate(uart *u, uint32_t rate);
