@@ -143,6 +143,10 @@ static int xm_loop(xm_run *x)
             if (r->res->status != RUN_PASS)
                 return -1;
             runner_log(r, "xmodem host transfer %s%s%s", status_names[status], why ? ": " : "", why ? why : "");
+            for (size_t k = 0; k < st->xm.nfaults && status == XM_TX_DONE; k++)
+                if (!x->hits[k])
+                    return runner_fail(r, st, "the %s fault on block %u never fired (the transfer has fewer blocks?)",
+                                       fault_names[st->xm.faults[k].kind], (unsigned)st->xm.faults[k].block);
             if (outcome_ok(st->xm.outcome, status))
                 return 0;
             runner_set_seen(r, st->port);

@@ -13,11 +13,64 @@
 
 #include "protocol/xmodem_tx.h"
 
+/* A frame the sender wrote, with the block it carried when it wrote it. */
+typedef struct sx_frame {
+    size_t off, len;
+    xm_frame_kind kind;
+    uint32_t index;
+    unsigned attempt;
+} sx_frame;
+
 typedef struct sx_adapter {
     xmodem_tx tx;
     xmodem_out out;
-    size_t pos; /* frames of out.tx handed out so far end here */
+    size_t scanned;   /* out.tx bytes already cut into frames */
+    sx_frame *frames; /* frames not yet handed out */
+    size_t nframes, cap, next;
 } sx_adapter;
+
+/* Length of the frame starting at p (the sender writes whole frames). */
+static size_t frame_len(const sx_adapter *a, const uint8_t *p, size_t left, xm_frame_kind *kind)
+{
+    if (p[0] == XMODEM_SOH || p[0] == XMODEM_STX) {
+        size_t len = 3 + (p[0] == XMODEM_STX ? 1024 : 128) + (a->tx.check == XMODEM_CHECK_SUM8 ? 1 : 2);
+        *kind = XM_FRAME_BLOCK;
+        return len <= left ? len : left;
+    }
+    if (p[0] == XMODEM_CAN) {
+        size_t n = 1;
+        while (n < left && p[n] == XMODEM_CAN)
+            n++;
+        *kind = XM_FRAME_CAN;
+        return n;
+    }
+    *kind = XM_FRAME_EOT;
+    return 1;
+}
+
+/* Cut what the last call wrote into frames, tagged with the sender's state
+ * right after that call (one call writes at most one block frame, because
+ * the adapter feeds the sender one byte at a time). */
+static int note_frames(sx_adapter *a)
+{
+    while (a->scanned < a->out.tx.len) {
+        if (a->nframes == a->cap) {
+            size_t cap = a->cap ? a->cap * 2 : 8;
+            sx_frame *nf = realloc(a->frames, cap * sizeof(*nf));
+            if (!nf)
+                return -1;
+            a->frames = nf;
+            a->cap = cap;
+        }
+        sx_frame *f = &a->frames[a->nframes++];
+        f->off = a->scanned;
+        f->len = frame_len(a, a->out.tx.data + a->scanned, a->out.tx.len - a->scanned, &f->kind);
+        f->index = (uint32_t)a->tx.index;
+        f->attempt = a->tx.sends ? a->tx.sends : 1;
+        a->scanned += f->len;
+    }
+    return 0;
+}
 
 static int sx_create(void **out, const uint8_t *data, size_t len, const xm_sender_opts *o, sim_ns now)
 {
@@ -42,15 +95,19 @@ static int sx_create(void **out, const uint8_t *data, size_t len, const xm_sende
 static size_t sx_feed(void *s, const uint8_t *p, size_t n, sim_ns now)
 {
     sx_adapter *a = s;
-    if (xmodem_tx_status(&a->tx) != XMODEM_RUNNING)
-        return 0;
-    return xmodem_tx_feed(&a->tx, now, p, n, &a->out);
+    size_t took = 0;
+    while (took < n && xmodem_tx_status(&a->tx) == XMODEM_RUNNING) {
+        took += xmodem_tx_feed(&a->tx, now, p + took, 1, &a->out);
+        note_frames(a);
+    }
+    return took;
 }
 
 static void sx_tick(void *s, sim_ns now)
 {
     sx_adapter *a = s;
     xmodem_tx_tick(&a->tx, now, &a->out);
+    note_frames(a);
 }
 
 static sim_ns sx_next_deadline(const void *s)
@@ -60,42 +117,21 @@ static sim_ns sx_next_deadline(const void *s)
     return d == XMODEM_NEVER ? SIM_NEVER : d;
 }
 
-/* Length of the frame starting at p (the sender writes whole frames). */
-static size_t frame_len(const sx_adapter *a, const uint8_t *p, size_t left, xm_frame_kind *kind)
-{
-    if (p[0] == XMODEM_SOH || p[0] == XMODEM_STX) {
-        size_t len = 3 + (p[0] == XMODEM_STX ? 1024 : 128) + (a->tx.check == XMODEM_CHECK_SUM8 ? 1 : 2);
-        *kind = XM_FRAME_BLOCK;
-        return len <= left ? len : left;
-    }
-    if (p[0] == XMODEM_CAN) {
-        size_t n = 1;
-        while (n < left && p[n] == XMODEM_CAN)
-            n++;
-        *kind = XM_FRAME_CAN;
-        return n;
-    }
-    *kind = XM_FRAME_EOT;
-    return 1;
-}
-
 static int sx_next_frame(void *s, xm_frame *f)
 {
     sx_adapter *a = s;
-    if (a->pos >= a->out.tx.len) {
+    if (a->next >= a->nframes) {
         xmodem_out_clear(&a->out);
-        a->pos = 0;
+        a->scanned = a->nframes = a->next = 0;
         return 0;
     }
-    const uint8_t *p = a->out.tx.data + a->pos;
-    xm_frame_kind kind;
-    size_t len = frame_len(a, p, a->out.tx.len - a->pos, &kind);
-    *f = (xm_frame){ kind, (uint32_t)a->tx.index, a->tx.sends ? a->tx.sends : 1, p, len, 0, 0 };
-    if (kind == XM_FRAME_BLOCK) {
+    const sx_frame *sf = &a->frames[a->next++];
+    const uint8_t *p = a->out.tx.data + sf->off;
+    *f = (xm_frame){ sf->kind, sf->index, sf->attempt, p, sf->len, 0, 0 };
+    if (sf->kind == XM_FRAME_BLOCK) {
         f->data_off = 3;
         f->data_len = p[0] == XMODEM_STX ? 1024 : 128;
     }
-    a->pos += len;
     return 1;
 }
 
@@ -116,6 +152,7 @@ static xm_tx_status sx_status(const void *s, const char **why)
 static void sx_destroy(void *s)
 {
     sx_adapter *a = s;
+    free(a->frames);
     xmodem_tx_free(&a->tx);
     xmodem_out_free(&a->out);
     free(a);

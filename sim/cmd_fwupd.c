@@ -23,8 +23,10 @@ static int cmd_UFWUPD(cmd_ctx *x)
     if (c->type != AT_SET || c->nargs > 2 || at_arg_int(c, 0, &type, 0, 9) != 0 || (type != 1 && type != 3) ||
         at_arg_int(c, 1, &rate, 9600, 3000000) < 0 || (rate && !baud_rate_supported((uint32_t)rate)))
         return AT_ERROR;
-    if (!rate)
+    if (!rate) /* the rate in use, if an update can run at it */
         rate = uart_effective_rate(&m->port[x->port].uart);
+    if (rate < 9600 || rate > 3000000)
+        return AT_ERROR;
     modem_after_line(m, x->port, AFTER_FWUPD, (uint32_t)rate);
     return AT_SILENT;
 }

@@ -9,6 +9,10 @@
 
 static void timer_cb(clk_timer *t);
 
+/* From "+UFWUPD: 100" to "+UFWUPD: 128": the agent commits the new image.
+ * Not documented; long enough for a scenario to cut the power in between. */
+#define FWUPD_FINALISE_NS SIM_MS(500)
+
 static const char *const phase_names[] = { "off", "restart", "xmodem", "agent", "validate", "install" };
 
 const char *fwupd_phase_name(fwupd_phase p) { return phase_names[p]; }
@@ -197,8 +201,6 @@ void fwupd_rx(modem *m, int port, const uint8_t *p, size_t n)
         if (xmodem_rx_blocks(&f->rx) != before)
             modem_trace_event(m, "xmodem block n=%u index=%llu", (unsigned)xmodem_rx_last_seq(&f->rx),
                               (unsigned long long)xmodem_rx_blocks(&f->rx));
-        if (f->phase != FWUPD_XMODEM)
-            return; /* a trace hook (the harness) cut the power */
     }
     if (xmodem_rx_status(&f->rx) != XMODEM_RUNNING)
         transfer_ended(m);
@@ -281,7 +283,14 @@ static void start_install(modem *m)
     m->fw_corrupt = 1;
     m->fw_corrupt_port = f->port;
     m->fw_corrupt_rate = f->rate;
-    modem_save_firmware(m);
+    if (modem_save_firmware(m)) {
+        /* the flash cannot take the "update in progress" mark: nothing has
+         * been written yet, the old firmware stays (130: flash access) */
+        m->fw_corrupt = 0;
+        fw_line(m, "+UFWUPD: 130");
+        back_to_old_firmware(m);
+        return;
+    }
     pkg_install_steps(&f->hdr, &f->steps);
     f->phase_ns = pkg_install_ns(&f->hdr, m->dev.product);
     f->phase_start = clk_now(m->clk);
@@ -336,8 +345,8 @@ static void install_step(modem *m)
     fw_line(m, "+UFWUPD: %u", pct);
     if (++f->step < f->steps.n)
         schedule_step(m);
-    else
-        install_done(m);
+    else /* the agent finalises (marks the new image good) before 128 */
+        clk_timer_start(m->clk, &f->timer, FWUPD_FINALISE_NS);
 }
 
 static void timer_cb(clk_timer *t)
@@ -356,7 +365,12 @@ static void timer_cb(clk_timer *t)
         break;
     case FWUPD_AGENT: start_validation(m); break;
     case FWUPD_VALIDATE: validation_step(m); break;
-    case FWUPD_INSTALL: install_step(m); break;
+    case FWUPD_INSTALL:
+        if (f->step < f->steps.n)
+            install_step(m);
+        else
+            install_done(m);
+        break;
     default: break;
     }
 }

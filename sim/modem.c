@@ -23,6 +23,7 @@
 #include "../fs/atomic.h"
 #include "../protocol/baud.h"
 #include "../protocol/cme.h"
+#include "../protocol/package.h"
 
 #define FIRMWARE_FILE "firmware.json"
 
@@ -224,7 +225,12 @@ static void finish_line(modem *m, modem_port *p, int result)
         p->ipr_pending = 0;
         port_sync_settings(m, p);
     }
-    do_after_line(m, p);
+    /* The reset or power-off a line asked for happens only if the whole
+     * line succeeded: a host that reads ERROR must not lose the module. */
+    if (result == AT_OK || result == AT_SILENT)
+        do_after_line(m, p);
+    else
+        p->after = AFTER_NONE;
 }
 
 /* One command of the line: a forced response (world fault) if one is set,
@@ -539,17 +545,19 @@ static int load_firmware(modem *m)
         return rc;
     cJSON *root = cJSON_ParseWithLength(text, len);
     free(text);
+    /* a damaged file: the factory firmware, as a module that cannot read
+     * its version would report the one it was built with */
     const cJSON *inst = cJSON_GetObjectItemCaseSensitive(root, "installed");
-    if (cJSON_IsString(inst))
-        snprintf(m->firmware, sizeof(m->firmware), "%s", inst->valuestring);
+    snprintf(m->firmware, sizeof(m->firmware), "%s",
+             cJSON_IsString(inst) && pkg_version_valid(inst->valuestring) ? inst->valuestring : m->dev.firmware);
     const cJSON *fw = cJSON_GetObjectItemCaseSensitive(root, "fw_update_mode");
     const cJSON *port = cJSON_GetObjectItemCaseSensitive(fw, "port");
     const cJSON *rate = cJSON_GetObjectItemCaseSensitive(fw, "rate");
     m->fw_corrupt = cJSON_IsObject(fw);
     m->fw_corrupt_port = cJSON_IsNumber(port) && port->valueint == 1 && m->port[1].wired ? 1 : 0;
-    m->fw_corrupt_rate = cJSON_IsNumber(rate) && baud_rate_supported((uint32_t)rate->valuedouble)
-                             ? (uint32_t)rate->valuedouble
-                             : 115200;
+    int rate_ok = cJSON_IsNumber(rate) && rate->valuedouble >= 1200 && rate->valuedouble <= 6500000 &&
+                  baud_rate_supported((uint32_t)rate->valuedouble);
+    m->fw_corrupt_rate = rate_ok ? (uint32_t)rate->valuedouble : 115200;
     cJSON_Delete(root);
     return 0;
 }
@@ -755,7 +763,8 @@ void modem_host_write(modem *m, int port, const uint8_t *p, size_t n)
     if (port < 0 || port >= MODEM_PORTS || !m->port[port].wired)
         return;
     trace(m, TRACE_RX, port, p, n);
-    if (m->power == MODEM_OFF || m->power == MODEM_BOOTING)
+    if (m->power == MODEM_OFF || m->power == MODEM_BOOTING ||
+        (m->power == MODEM_FWUPDATE && port != m->fw.port))
         return; /* nobody listens: not even autobauding */
     uart_host_write(&m->port[port].uart, p, n);
 }

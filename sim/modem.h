@@ -37,6 +37,10 @@ typedef struct trace_event {
     size_t len;
 } trace_event;
 
+/* The callbacks must not call back into the modem (modem_power_cut() from a
+ * trace hook, a reply written from to_host): the modem is in the middle of
+ * something.  Queue such reactions on the clock (a clk_timer due now), as
+ * the harness's world does. */
 typedef struct modem_io {
     /* Bytes the host receives on `port` (after the wire model). */
     void (*to_host)(void *ctx, int port, const uint8_t *p, size_t n);

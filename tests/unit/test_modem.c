@@ -838,6 +838,19 @@ START_TEST(two_downloads_of_one_file_on_two_uarts)
 }
 END_TEST
 
+START_TEST(a_line_that_fails_does_not_reboot)
+{
+    memhost h;
+    mh_init(&h, NULL);
+    mh_echo_off(&h);
+    ck_assert_str_eq(mh_cmd(&h, "AT+CFUN=16;+CMEE=9\r"), "\r\nERROR\r\n");
+    mh_advance(&h, SIM_MS(1));
+    ck_assert_int_eq(modem_get_power(h.m), MODEM_READY);
+    ck_assert_str_eq(mh_cmd(&h, "AT\r"), "\r\nOK\r\n");
+    mh_free(&h);
+}
+END_TEST
+
 static Suite *modem_suite(void)
 {
     Suite *s = suite_create("modem");
@@ -898,6 +911,7 @@ static Suite *modem_suite(void)
     tcase_add_test(hd, quotes_inside_strings_are_refused);
     tcase_add_test(hd, cclk_keeps_the_time_zone);
     tcase_add_test(hd, two_downloads_of_one_file_on_two_uarts);
+    tcase_add_test(hd, a_line_that_fails_does_not_reboot);
     suite_add_tcase(s, hd);
     return s;
 }
