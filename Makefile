@@ -52,7 +52,10 @@ fuzz:
 	  name=$$(basename $$f); mkdir -p fuzz-corpus/$$name; \
 	  echo "== $$name for $(FUZZ_SECONDS)s"; \
 	  dict=tests/fuzz/$$name.dict; [ -f $$dict ] && dictarg=-dict=$$dict || dictarg=; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 $$dictarg fuzz-corpus/$$name tests/fuzz/seeds/$$name 2>&1 | tail -15 || exit 1; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 $$dictarg \
+	    fuzz-corpus/$$name tests/fuzz/seeds/$$name > fuzz-corpus/$$name.log 2>&1; rc=$$?; \
+	  tail -8 fuzz-corpus/$$name.log; \
+	  if [ $$rc != 0 ]; then echo "$$name FAILED (see fuzz-corpus/$$name.log)"; exit 1; fi; \
 	done
 
 clean:

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "runner_int.h"
+#include "sim/json_int.h"
 
 static void hex32(const uint8_t *md, char *out)
 {
@@ -78,8 +79,9 @@ static char *value_text(const cJSON *v)
     char buf[64];
     if (cJSON_IsString(v))
         return strdup(v->valuestring);
-    if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble) {
-        snprintf(buf, sizeof(buf), "%lld", (long long)v->valuedouble);
+    long n;
+    if (cJSON_IsNumber(v) && json_int(v->valuedouble, &n)) {
+        snprintf(buf, sizeof(buf), "%ld", n);
         return strdup(buf);
     }
     if (cJSON_IsNumber(v)) {

@@ -1,6 +1,9 @@
 /* sc_host_parse.c - the host script of a scenario: steps, their checks and
  * the one-line descriptions reports use. */
 #include <ctype.h>
+
+#include "sim/json_int.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,10 +210,11 @@ static int parse_equals(sc_pctx *c, const cJSON *o, sc_assert *a)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "equals");
     char buf[64];
+    long n;
     if (cJSON_IsString(v))
         a->equals = strdup(v->valuestring);
-    else if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble)
-        snprintf(buf, sizeof(buf), "%lld", (long long)v->valuedouble), a->equals = strdup(buf);
+    else if (cJSON_IsNumber(v) && json_int(v->valuedouble, &n))
+        snprintf(buf, sizeof(buf), "%ld", n), a->equals = strdup(buf);
     else if (cJSON_IsNumber(v))
         snprintf(buf, sizeof(buf), "%g", v->valuedouble), a->equals = strdup(buf);
     else if (cJSON_IsBool(v))

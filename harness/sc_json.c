@@ -1,6 +1,8 @@
 /* sc_json.c - path-aware JSON field readers for the scenario parser. */
 #include "sc_json.h"
 
+#include "sim/json_int.h"
+
 #include "protocol/package.h"
 
 #include <ctype.h>
@@ -162,10 +164,10 @@ int sc_opt_int(sc_pctx *c, const cJSON *obj, const char *key, long lo, long hi, 
         return 1;
     char what[96];
     snprintf(what, sizeof(what), "an integer from %ld to %ld", lo, hi);
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble || v->valuedouble < (double)lo ||
-        v->valuedouble > (double)hi)
+    long n;
+    if (!cJSON_IsNumber(v) || !json_int(v->valuedouble, &n) || n < lo || n > hi)
         return fail_type(c, key, v, what);
-    *out = (long)v->valuedouble;
+    *out = n;
     return 0;
 }
 

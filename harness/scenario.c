@@ -3,6 +3,8 @@
  * sc_world_parse.c). */
 #include "scenario.h"
 
+#include "sim/json_int.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -79,11 +81,12 @@ static int add_nvm(sc_pctx *c, sc_device *dv, const char *key, const cJSON *v)
     nvm_id id;
     size_t mark = sc_push_key(c, key);
     int rc = 0;
+    long iv = 0;
     if (nvm_lookup(key, &id))
         rc = sc_fail(c, "unknown setting; expected a key of sim/nvm_table.h like \"+UMNOPROF\" or \"+CSGT.text\"");
     else if (nvm_scope_of(id) == NVM_VOLATILE)
         rc = sc_fail(c, "a volatile setting is lost at every boot; set it from the host script");
-    else if (nvm_type_of(id) == NVM_INT && (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble))
+    else if (nvm_type_of(id) == NVM_INT && (!cJSON_IsNumber(v) || !json_int(v->valuedouble, &iv)))
         rc = sc_fail(c, "expected an integer");
     else if (nvm_type_of(id) == NVM_STR && (!cJSON_IsString(v) || strlen(v->valuestring) >= NVM_STR_MAX))
         rc = sc_fail(c, "expected a string of at most %d characters", NVM_STR_MAX - 1);
@@ -94,7 +97,7 @@ static int add_nvm(sc_pctx *c, sc_device *dv, const char *key, const cJSON *v)
         if (!strcmp(dv->nvm[i].key, key)) {
             free(dv->nvm[i].s);
             dv->nvm[i].s = NULL;
-            dv->nvm[i].i = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+            dv->nvm[i].i = iv;
             return cJSON_IsString(v) && !(dv->nvm[i].s = strdup(v->valuestring)) ? sc_fail(c, "out of memory") : 0;
         }
     }
@@ -105,7 +108,7 @@ static int add_nvm(sc_pctx *c, sc_device *dv, const char *key, const cJSON *v)
     sc_nvm_preset *p = &dv->nvm[dv->nnvm++];
     memset(p, 0, sizeof(*p));
     p->key = strdup(key);
-    p->i = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+    p->i = iv;
     p->s = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
     return p->key && (p->s || !cJSON_IsString(v)) ? 0 : sc_fail(c, "out of memory");
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../fs/atomic.h"
+#include "json_int.h"
 #include "../protocol/baud.h"
 
 #define NVM_FILE "nvm.json"
@@ -130,9 +131,10 @@ static void load_section(const cJSON *sec, nvm_value *vals, nvm_scope scope)
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(sec, nvm_key((nvm_id)i, key, sizeof(key)));
         if (!item)
             continue;
-        if (nvm_type_of((nvm_id)i) == NVM_INT && cJSON_IsNumber(item) && item->valuedouble == (long)item->valuedouble &&
-            loaded_int_ok((nvm_id)i, (long)item->valuedouble))
-            vals[i].i = (long)item->valuedouble;
+        long v;
+        if (nvm_type_of((nvm_id)i) == NVM_INT && cJSON_IsNumber(item) && json_int(item->valuedouble, &v) &&
+            loaded_int_ok((nvm_id)i, v))
+            vals[i].i = v;
         else if (nvm_type_of((nvm_id)i) == NVM_STR && cJSON_IsString(item))
             snprintf(vals[i].s, sizeof(vals[i].s), "%s", item->valuestring);
     }
