@@ -677,20 +677,6 @@ START_TEST(input_held_behind_a_command_is_bounded)
 }
 END_TEST
 
-START_TEST(paced_ok_of_a_reboot_still_arrives)
-{
-    memhost h;
-    mh_init(&h, NULL);
-    mh_echo_off(&h);
-    modem_set_pacing(h.m, 1);
-    mh_send(&h, "AT+CFUN=16\r");
-    mh_advance(&h, SIM_MS(3));
-    ck_assert_str_eq(mh_take(&h), "\r\nOK\r\n");
-    ck_assert_int_eq(modem_get_power(h.m), MODEM_BOOTING);
-    mh_free(&h);
-}
-END_TEST
-
 START_TEST(paced_bytes_keep_the_rate_they_were_sent_at)
 {
     memhost h;
@@ -903,7 +889,6 @@ static Suite *modem_suite(void)
     tcase_set_timeout(hd, 60);
     tcase_add_test(hd, crsm_offsets_beyond_a_file_are_refused);
     tcase_add_test(hd, input_held_behind_a_command_is_bounded);
-    tcase_add_test(hd, paced_ok_of_a_reboot_still_arrives);
     tcase_add_test(hd, paced_bytes_keep_the_rate_they_were_sent_at);
     tcase_add_test(hd, cfun15_sim_keep_does_not_survive_a_power_off);
     tcase_add_test(hd, a_reboot_follows_the_line_that_asked_for_it);
