@@ -46,14 +46,19 @@ static void set_phase(modem *m, fwupd_phase p)
 static void fw_line(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fw_line(modem *m, const char *fmt, ...)
 {
+    static const at_fmt verbose = { 1, 0, 0 };
     char text[128];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    int n = modem_vformat(text, sizeof(text), fmt, ap);
     va_end(ap);
-    char line[140];
-    int n = snprintf(line, sizeof(line), "\r\n%s\r\n", text);
-    modem_port_send(m, m->fw.port, line, (size_t)n);
+    if (n < 0)
+        return;
+    bytebuf line;
+    bytebuf_init(&line);
+    at_fmt_urc(&line, &verbose, text, (size_t)n);
+    modem_port_send(m, m->fw.port, line.data, line.len);
+    bytebuf_free(&line);
 }
 
 static void flush_xmodem(modem *m)
@@ -98,7 +103,6 @@ void fwupd_begin(modem *m, int port, uint32_t rate)
     fwupd *f = &m->fw;
     f->port = port;
     f->rate = rate;
-    f->recovering = 0;
     set_phase(m, FWUPD_RESTART);
     clk_timer_start(m->clk, &f->timer, m->dev.fwupd_restart_ns);
 }
@@ -109,7 +113,6 @@ void fwupd_recover(modem *m, int port, uint32_t rate)
     fwupd *f = &m->fw;
     f->port = port;
     f->rate = rate;
-    f->recovering = 1;
     start_handshake(m);
 }
 
@@ -137,7 +140,7 @@ void fwupd_inject_install_error(modem *m, int pct, int code)
  * whose firmware is already corrupt cannot: it starts a new handshake. */
 static void back_to_old_firmware(modem *m)
 {
-    if (m->fw.recovering) {
+    if (m->fw_corrupt) {
         start_handshake(m);
         return;
     }
@@ -147,11 +150,7 @@ static void back_to_old_firmware(modem *m)
 
 /* The install failed after writing started: the module stays in Firmware
  * Update Mode (app note §4.1.1) -- it reboots into the handshake. */
-static void stay_in_update_mode(modem *m)
-{
-    m->fw.recovering = 1;
-    start_handshake(m);
-}
+static void stay_in_update_mode(modem *m) { start_handshake(m); }
 
 static void transfer_ended(modem *m)
 {
@@ -280,13 +279,14 @@ static void start_install(modem *m)
     set_phase(m, FWUPD_INSTALL);
     /* From here the flash is being overwritten: a reset or a power cut
      * leaves the module in Firmware Update Mode. */
+    int was_corrupt = m->fw_corrupt;
     m->fw_corrupt = 1;
     m->fw_corrupt_port = f->port;
     m->fw_corrupt_rate = f->rate;
     if (modem_save_firmware(m)) {
         /* the flash cannot take the "update in progress" mark: nothing has
-         * been written yet, the old firmware stays (130: flash access) */
-        m->fw_corrupt = 0;
+         * been written yet, the firmware stays as it was (130: flash access) */
+        m->fw_corrupt = was_corrupt;
         fw_line(m, "+UFWUPD: 130");
         back_to_old_firmware(m);
         return;
@@ -313,7 +313,6 @@ static void install_done(modem *m)
     modem_trace_event(m, "fwupd installed version=%s", m->firmware);
     fw_line(m, "+UFWUPD: 128");
     f->phase = FWUPD_OFF;
-    f->recovering = 0;
     modem_reboot(m, m->dev.boot_ns);
 }
 

@@ -40,7 +40,6 @@ typedef struct fwupd {
     fwupd_phase phase;
     int port;
     uint32_t rate;
-    int recovering;       /* the firmware is corrupt: only a new image helps */
     xmodem_rx rx;
     xmodem_out out;
     bytebuf image;        /* the package as received (padding included) */

@@ -53,11 +53,10 @@ void modem_trace_event(modem *m, const char *fmt, ...)
     char buf[1024]; /* fs events carry names of up to 248 bytes, %-escaped */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    int n = modem_vformat(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    trace(m, TRACE_EVENT, -1, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+    if (n >= 0)
+        trace(m, TRACE_EVENT, -1, buf, (size_t)n);
 }
 
 /* ---------------- UART glue ---------------- */
@@ -145,11 +144,11 @@ void modem_urc(modem *m, const char *fmt, ...)
     char text[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    int n = modem_vformat(text, sizeof(text), fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
-    size_t len = (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
+    size_t len = (size_t)n;
     at_fmt f = modem_fmt(m);
     for (int i = 0; i < MODEM_PORTS; i++) {
         modem_port *p = &m->port[i];
@@ -390,12 +389,10 @@ void cmd_info(cmd_ctx *x, const char *fmt, ...)
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    int n = modem_vformat(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    at_fmt_info(x->out, &x->fmt, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
-                x->lines++ == 0);
+    if (n >= 0)
+        at_fmt_info(x->out, &x->fmt, buf, (size_t)n, x->lines++ == 0);
 }
 
 void cmd_info_bytes(cmd_ctx *x, const void *p, size_t n)

@@ -4,6 +4,9 @@
 #define SARASIM_MODEM_INT_H
 
 #include "../fs/fs.h"
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "../protocol/at.h"
 #include "../protocol/bytebuf.h"
 #include "cmd.h"
@@ -127,6 +130,16 @@ void modem_set_sink(modem *m, int port, data_sink sink);
 /* Bytes straight to the host (prompts, Xmodem control bytes). */
 void modem_port_send(modem *m, int port, const void *p, size_t n);
 void modem_trace_event(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* printf into a fixed buffer: the length written (cut to fit), -1 on a
+ * format error.  Every text the modem builds goes through it. */
+static inline int modem_vformat(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(buf, size, fmt, ap);
+    if (n < 0)
+        return -1;
+    return (size_t)n < size ? n : (int)size - 1;
+}
+
 /* Whether anyone listens to trace events (skip building costly ones). */
 static inline int modem_tracing(const modem *m) { return m->io.trace != NULL; }
 /* Reboot now (volatile state lost, NVM kept) after `delay` of silence. */

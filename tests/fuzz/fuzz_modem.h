@@ -1,0 +1,62 @@
+/* fuzz_modem.h - the driver fuzz_at and fuzz_at_disk share: a booted modem
+ * (both UARTs), then the input in chunks separated by 0xFF 0xFE.  Before each
+ * chunk the clock moves by (first byte) x 100 ms; the first byte's lowest bit
+ * picks the UART; with power_cuts, a chunk starting with 0xFD cuts the power
+ * and applies it again instead.  Header-only: each target includes it once. */
+#ifndef SARASIM_FUZZ_MODEM_H
+#define SARASIM_FUZZ_MODEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "sim/modem.h"
+
+static void fuzz_sink(void *ctx, int port, const uint8_t *p, size_t n)
+{
+    (void)ctx;
+    (void)port;
+    (void)p;
+    (void)n;
+}
+
+static void fuzz_modem_run(const uint8_t *data, size_t size, const char *state_dir, int power_cuts)
+{
+    clk c;
+    clk_init(&c, 0);
+    modem_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    device_cfg_default(&cfg.dev);
+    cfg.dev.boot_ns = SIM_S(1);
+    cfg.dev.reboot_ns = SIM_S(1);
+    cfg.aux_uart = 1;
+    cfg.state_dir = state_dir;
+    modem_io io = { fuzz_sink, NULL, NULL };
+    modem *m;
+    if (modem_create(&m, &c, &cfg, &io, NULL, 0))
+        return;
+    modem_power_on(m);
+    clk_advance(&c, SIM_S(2));
+    size_t start = 0;
+    for (size_t i = 0; i <= size; i++) {
+        int end = i == size || (i + 1 < size && data[i] == 0xFF && data[i + 1] == 0xFE);
+        if (!end)
+            continue;
+        if (i > start) {
+            clk_advance(&c, clk_now(&c) + SIM_MS(100) * data[start]);
+            if (power_cuts && data[start] == 0xFD) {
+                modem_power_cut(m);
+                modem_power_on(m);
+            } else {
+                modem_host_write(m, data[start] & 1, data + start, i - start);
+            }
+        }
+        start = i + 2;
+        i++;
+    }
+    clk_advance(&c, clk_now(&c) + SIM_S(60));
+    modem_destroy(m);
+    clk_free(&c);
+}
+
+#endif
