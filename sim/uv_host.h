@@ -40,9 +40,11 @@ typedef struct uv_pty {
     modem *m;
     int port;
     int master;
-    int slave_keep;     /* our own slave fd: hosts may close and reopen */
-    int inotify;        /* open/close of the slave by hosts, -1 if unavailable */
-    int host_opens;     /* slave opens by hosts not yet closed */
+    int slave_keep;     /* only without inotify: our own slave fd, -1 normally */
+    int inotify;        /* wakes us when any process opens or closes the slave */
+    int present;        /* a host had the slave open when we last looked */
+    int servicing;      /* uv_pty_service is running (re-entry guard) */
+    int service_again;  /* ... and should take one more round */
     char slave_path[64];
     char *link;
     uv_poll_t poll;
@@ -71,6 +73,8 @@ void uv_pty_release_fds(uv_pty *p);
 void uv_pty_refresh_rate(uv_pty *p);
 /* Stop or resume reading the host as the module's backlog rises and falls. */
 void uv_pty_check_flow(uv_pty *p);
+/* Read what hosts wrote and look again whether one has the port open. */
+void uv_pty_service(uv_pty *p);
 
 /* ---- control socket ---- */
 typedef struct uv_control uv_control;

@@ -1,12 +1,23 @@
 /* uv_pty.c - a module UART exposed as a pseudo-terminal.
  *
- * The host opens the slave (directly or through the --pty symlink).  We keep
- * a slave fd of our own so that reads on the master never fail with EIO when
- * a host closes the port: the PTY outlives any number of host sessions.
- * Host opens and closes are watched with inotify: while no host has the port
- * open, the module's output is dropped as it would be on a real wire with
- * nobody listening, and whatever was queued when the last host closed is
- * flushed, so the next host does not read stale bytes.
+ * The host opens the slave (directly or through the --pty symlink).
+ *
+ * Host presence is read from the kernel, never counted: sarasim holds no
+ * slave fd of its own, so the master reports POLLHUP exactly while no
+ * process has the slave open.  Counting inotify open/close events cannot do
+ * that (Linux coalesces identical unread events: two quick opens arrive as
+ * one, their closes as two).  inotify only wakes us to look again:
+ *   - while a host has the port, the master is polled for its bytes;
+ *   - when the last host closes, the master hangs up: what the host wrote
+ *     before closing is still read (a `printf 'AT+CFUN=16\r' > pty` works),
+ *     then polling stops (a hung-up master is always "readable"), and
+ *     whatever the module had queued for the host is flushed, so the next
+ *     host does not read stale bytes;
+ *   - an open by any process wakes us and polling resumes.
+ * Output while nobody has the port open is dropped, as on a wire with
+ * nobody listening.  Without inotify (rare) we fall back to keeping a slave
+ * fd open and treating the host as always present.
+ *
  * The host's line speed is read from the master's termios (shared with the
  * slave) before each chunk, so the wire model sees the host's baud rate.
  * (TIOCPKT packet mode cannot replace that read: Linux reports termios
@@ -23,6 +34,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -62,33 +74,34 @@ static void poll_cb(uv_poll_t *h, int status, int events);
 #define FLOW_HIGH (64u << 10)
 #define FLOW_LOW (16u << 10)
 
+/* Does any process hold the slave open?  Without our own slave fd the
+ * master reports POLLHUP exactly when none does. */
+static int slave_open_by_host(const uv_pty *p)
+{
+    if (p->slave_keep >= 0)
+        return 1; /* fallback without inotify: assume a host */
+    struct pollfd pfd = { p->master, 0, 0 };
+    return poll(&pfd, 1, 0) >= 0 && !(pfd.revents & POLLHUP);
+}
+
 static void set_poll(uv_pty *p, int events)
 {
     if (events == p->poll_events)
         return;
     p->poll_events = events;
-    uv_poll_start(&p->poll, events, poll_cb);
+    if (events)
+        uv_poll_start(&p->poll, events, poll_cb);
+    else
+        uv_poll_stop(&p->poll);
 }
 
+/* A hung-up master is always ready: poll it only while a host is there. */
 static void update_poll(uv_pty *p)
 {
-    int ev = (p->throttled ? 0 : UV_READABLE) | (p->outq.len ? UV_WRITABLE : 0);
-    if (ev)
-        set_poll(p, ev);
-    else if (p->poll_events) {
-        uv_poll_stop(&p->poll);
-        p->poll_events = 0;
-    }
-}
-
-void uv_pty_check_flow(uv_pty *p)
-{
-    size_t backlog = modem_rx_backlog(p->m, p->port);
-    int throttle = p->throttled ? backlog > FLOW_LOW : backlog > FLOW_HIGH;
-    if (throttle != p->throttled) {
-        p->throttled = throttle;
-        update_poll(p);
-    }
+    int ev = 0;
+    if (p->present)
+        ev = (p->throttled ? 0 : UV_READABLE) | (p->outq.len ? UV_WRITABLE : 0);
+    set_poll(p, ev);
 }
 
 static void flush_outq(uv_pty *p)
@@ -104,35 +117,47 @@ static void flush_outq(uv_pty *p)
     }
 }
 
-static void drain_inotify(uv_pty *p)
+/* The last host closed: what the module wrote that nobody read must not
+ * greet the next host.  The unread bytes sit in the slave's input queue,
+ * which only a slave fd can flush (the open and close wake inotify once
+ * more; the master is hung up again afterwards, so nothing changes). */
+static void drop_unread_output(uv_pty *p)
 {
-    if (p->inotify < 0)
-        return;
-    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-    for (;;) {
-        ssize_t n = read(p->inotify, buf, sizeof(buf));
-        if (n <= 0)
-            return;
-        for (char *q = buf; q < buf + n;) {
-            const struct inotify_event *ev = (const struct inotify_event *)q;
-            if (ev->mask & IN_OPEN)
-                p->host_opens++;
-            if (ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)) {
-                if (p->host_opens > 0 && --p->host_opens == 0) {
-                    /* Nobody listens any more: what is queued is lost. */
-                    tcflush(p->slave_keep, TCIFLUSH);
-                    bytebuf_clear(&p->outq);
-                }
-            }
-            q += sizeof(*ev) + ev->len;
-        }
+    bytebuf_clear(&p->outq);
+    int fd = open(p->slave_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+        tcflush(fd, TCIFLUSH);
+        close(fd);
     }
 }
 
-static int host_present(uv_pty *p)
+/* Look again whether a host has the port; act on a change. */
+static void refresh_presence(uv_pty *p)
 {
-    drain_inotify(p);
-    return p->inotify < 0 || p->host_opens > 0;
+    int now = slave_open_by_host(p);
+    if (p->present && !now)
+        drop_unread_output(p);
+    p->present = now;
+    update_poll(p);
+}
+
+void uv_pty_check_flow(uv_pty *p)
+{
+    size_t backlog = modem_rx_backlog(p->m, p->port);
+    int throttle = p->throttled ? backlog > FLOW_LOW : backlog > FLOW_HIGH;
+    if (throttle != p->throttled) {
+        p->throttled = throttle;
+        update_poll(p);
+        if (!throttle)
+            uv_pty_service(p); /* a host may have written and closed meanwhile */
+    }
+}
+
+static void drain_inotify(uv_pty *p)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    while (read(p->inotify, buf, sizeof(buf)) > 0)
+        ; /* the events only say "look again" */
 }
 
 static void queue_out(uv_pty *p, const uint8_t *data, size_t n)
@@ -158,22 +183,26 @@ void uv_pty_refresh_rate(uv_pty *p)
         modem_set_host_rate(p->m, p->port, host_rate(p));
 }
 
+/* Output for the host: written if a host has the port open at this moment,
+ * lost otherwise, as on a wire. */
+static void send_or_drop(uv_pty *p)
+{
+    refresh_presence(p);
+    if (p->present)
+        flush_and_watch(p);
+    else
+        bytebuf_clear(&p->outq);
+}
+
 void uv_pty_send(uv_pty *p, const uint8_t *data, size_t n)
 {
-    if (p->holding) { /* the end of the chunk flushes (see host_chunk) */
-        queue_out(p, data, n);
-        return;
-    }
-    if (!host_present(p))
-        return;
     queue_out(p, data, n);
-    flush_and_watch(p);
+    if (!p->holding) /* else the end of the chunk sends (see host_chunk) */
+        send_or_drop(p);
 }
 
 /* One chunk from the host through the modem; its answers leave together,
- * in one write.  Whether a host still has the port open is looked at only
- * when there is something to send (a download in data mode sends nothing):
- * answers to a host that closed in the meantime are lost, as on a wire. */
+ * in one write. */
 static void host_chunk(uv_pty *p, const uint8_t *buf, size_t n)
 {
     p->holding = 1;
@@ -185,47 +214,78 @@ static void host_chunk(uv_pty *p, const uint8_t *buf, size_t n)
         modem_host_write(p->m, p->port, buf, n);
     }
     p->holding = 0;
-    if (!p->outq.len)
+    if (p->outq.len)
+        send_or_drop(p);
+}
+
+/* Up to one burst of host bytes through the modem; returns how many. */
+static size_t read_burst(uv_pty *p)
+{
+    /* A PTY hands over at most ~4 kB per read: keep reading while the host
+     * keeps writing (bounded, so other handles get their turn) rather than
+     * going back to epoll for every chunk.  The host's line speed is read
+     * with every chunk: a host may change it between two writes that land
+     * in the same wake-up. */
+    uint8_t buf[65536];
+    size_t total = 0;
+    while (total < PTY_READ_BURST && !p->throttled) {
+        ssize_t n = read(p->master, buf, sizeof(buf));
+        if (n <= 0)
+            break; /* EAGAIN, or EIO once a hung-up master is empty */
+        total += (size_t)n;
+        host_chunk(p, buf, (size_t)n);
+        uv_pty_check_flow(p);
+    }
+    if (total)
+        uv_simclock_rearm(p->clock);
+    return total;
+}
+
+/* Read what hosts wrote (also after the last one closed: a hung-up master
+ * still hands over the bytes written before the close), then look again
+ * whether a host is there.  Re-entry (flow control releasing while we read)
+ * only asks the running call for one more round. */
+void uv_pty_service(uv_pty *p)
+{
+    if (p->servicing) {
+        p->service_again = 1;
         return;
-    if (host_present(p))
-        flush_and_watch(p);
-    else
-        bytebuf_clear(&p->outq);
+    }
+    p->servicing = 1;
+    for (;;) {
+        p->service_again = 0;
+        size_t total = read_burst(p);
+        refresh_presence(p);
+        /* a host that is gone leaves no poll to tell us about the rest */
+        int more = total >= PTY_READ_BURST && !p->present;
+        if (p->throttled || !(more || p->service_again))
+            break;
+    }
+    p->servicing = 0;
 }
 
 static void poll_cb(uv_poll_t *h, int status, int events)
 {
     uv_pty *p = h->data;
-    if (status < 0)
+    if (status < 0) {
+        refresh_presence(p);
         return;
-    if (events & UV_READABLE) {
-        /* A PTY hands over at most ~4 kB per read: keep reading while the
-         * host keeps writing (bounded, so other handles get their turn)
-         * rather than going back to epoll for every chunk.  The host's line
-         * speed is read with every chunk: a host may change it between two
-         * writes that land in the same wake-up. */
-        uint8_t buf[65536];
-        for (size_t total = 0; total < PTY_READ_BURST && !p->throttled;) {
-            ssize_t n = read(p->master, buf, sizeof(buf));
-            if (n <= 0)
-                break;
-            total += (size_t)n;
-            host_chunk(p, buf, (size_t)n);
-            uv_pty_check_flow(p);
-        }
-        uv_simclock_rearm(p->clock);
     }
-    if (events & UV_WRITABLE) {
+    if (events & UV_WRITABLE)
         flush_outq(p);
-        update_poll(p);
-    }
+    if (events & UV_READABLE)
+        uv_pty_service(p);
+    else
+        refresh_presence(p);
 }
 
 static void inotify_cb(uv_poll_t *h, int status, int events)
 {
     (void)status;
     (void)events;
-    drain_inotify(h->data);
+    uv_pty *p = h->data;
+    drain_inotify(p);
+    uv_pty_service(p);
 }
 
 static int make_link(const char *link, const char *target, char *err, size_t errlen)
@@ -266,23 +326,28 @@ int uv_pty_open(uv_pty *p, uv_loop_t *loop, uv_simclock *clock, modem *m, int po
         snprintf(err, errlen, "cannot create a pseudo-terminal: %s", strerror(e));
         return -e;
     }
-    p->slave_keep = open(p->slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (p->slave_keep < 0) {
+    /* Raw 8N1 at 115200 until the host says otherwise.  The settings stay
+     * with the PTY after our slave fd closes. */
+    int fd = open(p->slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         int e = errno;
         snprintf(err, errlen, "cannot open %s: %s", p->slave_path, strerror(e));
         return -e;
     }
-    /* Raw 8N1 at 115200 until the host says otherwise. */
     struct termios t;
-    tcgetattr(p->slave_keep, &t);
+    tcgetattr(fd, &t);
     cfmakeraw(&t);
     cfsetspeed(&t, B115200);
-    tcsetattr(p->slave_keep, TCSANOW, &t);
+    tcsetattr(fd, TCSANOW, &t);
     p->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (p->inotify >= 0 && inotify_add_watch(p->inotify, p->slave_path, IN_OPEN | IN_CLOSE) < 0) {
         close(p->inotify);
         p->inotify = -1;
     }
+    if (p->inotify >= 0)
+        close(fd); /* the master hangs up until a host opens the slave */
+    else
+        p->slave_keep = fd; /* no wake-ups without inotify: keep reading */
     if (link) {
         int rc = make_link(link, p->slave_path, err, errlen);
         if (rc)
@@ -291,19 +356,20 @@ int uv_pty_open(uv_pty *p, uv_loop_t *loop, uv_simclock *clock, modem *m, int po
     }
     uv_poll_init(loop, &p->poll, p->master);
     p->poll.data = p;
-    p->poll_events = UV_READABLE;
-    uv_poll_start(&p->poll, UV_READABLE, poll_cb);
     if (p->inotify >= 0) {
         uv_poll_init(loop, &p->ipoll, p->inotify);
         p->ipoll.data = p;
         uv_poll_start(&p->ipoll, UV_READABLE, inotify_cb);
+        drain_inotify(p);
     }
+    p->present = slave_open_by_host(p);
+    update_poll(p);
     return 0;
 }
 
 void uv_pty_close(uv_pty *p)
 {
-    if (p->master >= 0 && uv_is_active((uv_handle_t *)&p->poll)) {
+    if (p->master >= 0) {
         uv_poll_stop(&p->poll);
         uv_close((uv_handle_t *)&p->poll, NULL);
     }

@@ -10,11 +10,14 @@
  * a test needs simulated time to pass. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ptyhost.h"
@@ -284,6 +287,97 @@ START_TEST(host_can_close_and_reopen_the_port)
 }
 END_TEST
 
+/* Issue 8: another process opening the port (a file transfer tool, a shell
+ * redirection) must not make the module think the host went away.  Linux
+ * coalesces identical inotify events, so counting opens and closes lost
+ * track of the host and every later byte was dropped. */
+START_TEST(host_keeps_hearing_while_other_processes_open_the_port)
+{
+    start(slow);
+    boot_and_open(115200);
+    xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
+    char cmd[1024];
+    for (int i = 0; i < 100; i++) {
+        snprintf(cmd, sizeof(cmd), "true < '%s' > '%s'", S.link, S.link);
+        ck_assert_int_eq(system(cmd), 0);
+        xchg("AT\r", "\r\nOK\r\n");
+    }
+    /* another writer: the answer goes to whoever holds the port */
+    for (int i = 0; i < 50; i++) {
+        snprintf(cmd, sizeof(cmd), "printf 'AT\\r' > '%s'", S.link);
+        ck_assert_int_eq(system(cmd), 0);
+        expect_exact("\r\nOK\r\n");
+    }
+    stop();
+}
+END_TEST
+
+/* `cat pty > out & printf 'AT\r' > pty`: the reader is the only host and
+ * the writer comes and goes; the reader must get the answer.  The reader
+ * here is a child that says when it has the port open (a shell's `cat &`
+ * might not have opened it yet when printf writes: then the answer is
+ * rightly lost). */
+static pid_t start_reader(const char *link, int *out_fd)
+{
+    int ready[2], data[2];
+    ck_assert_int_eq(pipe(ready), 0);
+    ck_assert_int_eq(pipe(data), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(ready[0]);
+        close(data[0]);
+        int fd = open(link, O_RDONLY | O_NOCTTY);
+        if (fd < 0 || write(ready[1], "r", 1) != 1)
+            _exit(1);
+        char buf[256];
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+            if (write(data[1], buf, (size_t)n) != n)
+                _exit(1);
+        _exit(0);
+    }
+    close(ready[1]);
+    close(data[1]);
+    char c;
+    ck_assert_int_eq(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    *out_fd = data[0];
+    return pid;
+}
+
+START_TEST(reader_and_writer_in_separate_processes)
+{
+    start(slow);
+    boot_and_open(115200);
+    xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
+    host_close(&S);
+    char cmd[1024];
+    for (int i = 0; i < 20; i++) {
+        int fd;
+        pid_t pid = start_reader(S.link, &fd);
+        snprintf(cmd, sizeof(cmd), "printf 'AT\\r' > '%s'", S.link);
+        ck_assert_int_eq(system(cmd), 0);
+        char got[64] = "";
+        size_t len = 0;
+        while (len < 6) {
+            struct pollfd pfd = { fd, POLLIN, 0 };
+            if (poll(&pfd, 1, T) <= 0)
+                break;
+            ssize_t n = read(fd, got + len, sizeof(got) - 1 - len);
+            if (n <= 0)
+                break;
+            len += (size_t)n;
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        close(fd);
+        ck_assert_msg(len == 6 && !memcmp(got, "\r\nOK\r\n", 6), "round %d: reader got %zu bytes", i, len);
+    }
+    stop();
+}
+END_TEST
+
 START_TEST(host_at_the_wrong_baud_rate_gets_garbage)
 {
     start(slow);
@@ -365,6 +459,8 @@ static Suite *pty_suite(void)
     tcase_add_test(t, cfun16_keeps_nvm_and_loses_volatile);
     tcase_add_test(t, power_cut_and_kill9_lose_nothing_stored);
     tcase_add_test(t, host_can_close_and_reopen_the_port);
+    tcase_add_test(t, host_keeps_hearing_while_other_processes_open_the_port);
+    tcase_add_test(t, reader_and_writer_in_separate_processes);
     tcase_add_test(t, host_at_the_wrong_baud_rate_gets_garbage);
     tcase_add_test(t, control_commands_and_ctl_tool);
     tcase_add_test(t, trace_file_records_both_directions);
