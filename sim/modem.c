@@ -207,8 +207,27 @@ static void do_after_line(modem *m, modem_port *p)
     }
 }
 
+/* What the line changed in NVM or the stored profile goes to flash before
+ * the host reads the final result: a host that saw OK must find the setting
+ * after a kill -9.  A failed write answers the flash-write error (as a
+ * failed +UDWNFILE store does) and the settings fall back to the flash's. */
+static int persist_line(modem *m, int result)
+{
+    if (!m->nvm.dirty)
+        return result;
+    int rc = nvm_commit(&m->nvm);
+    if (!rc) {
+        modem_trace_event(m, "nvm saved");
+        return result;
+    }
+    modem_trace_event(m, "nvm commit failed: %s", strerror(-rc));
+    nvm_rollback(&m->nvm);
+    return result == AT_OK || result == AT_SILENT ? AT_CME(CME_FFS_ERROR) : result;
+}
+
 static void finish_line(modem *m, modem_port *p, int result)
 {
+    result = persist_line(m, result);
     at_fmt f = modem_fmt(m);
     at_fmt_final(&p->out, &f, result);
     port_flush_out(m, p);
@@ -217,8 +236,6 @@ static void finish_line(modem *m, modem_port *p, int result)
         modem_port_send(m, p->index, p->urcq.data, p->urcq.len);
         bytebuf_clear(&p->urcq);
     }
-    if (m->nvm.dirty && nvm_commit(&m->nvm))
-        modem_trace_event(m, "nvm commit failed: %s", strerror(-m->nvm.last_error));
     if (p->ipr_pending) { /* +IPR: the new rate applies once OK is out */
         uart_set_module_rate(&p->uart, p->ipr_rate);
         p->ipr_pending = 0;

@@ -98,6 +98,8 @@ int nvm_init(nvm *n, const char *dir)
     all_factory(n->cur, ALL_SCOPES);
     all_factory(n->prof, ALL_SCOPES);
     all_factory(n->flash, ALL_SCOPES);
+    memcpy(n->disk_prof, n->prof, sizeof(n->prof));
+    memcpy(n->disk_flash, n->flash, sizeof(n->flash));
     return 0;
 }
 
@@ -168,6 +170,8 @@ int nvm_boot(nvm *n)
             rc = 0;
         /* A corrupt image falls back to factory values, as a module does. */
     }
+    memcpy(n->disk_prof, n->prof, sizeof(n->prof));
+    memcpy(n->disk_flash, n->flash, sizeof(n->flash));
     for (int i = 0; i < SET__COUNT; i++) {
         switch (nvm_scope_of((nvm_id)i)) {
         case NVM_VOLATILE: factory_value((nvm_id)i, &n->cur[i]); break;
@@ -274,7 +278,20 @@ int nvm_commit(nvm *n)
     int rc = atomic_write_file(n->dir, NVM_FILE, text, strlen(text));
     free(text);
     n->last_error = rc;
-    if (!rc)
+    if (!rc) {
         n->dirty = 0;
+        memcpy(n->disk_prof, n->prof, sizeof(n->prof));
+        memcpy(n->disk_flash, n->flash, sizeof(n->flash));
+    }
     return rc;
+}
+
+void nvm_rollback(nvm *n)
+{
+    memcpy(n->prof, n->disk_prof, sizeof(n->prof));
+    memcpy(n->flash, n->disk_flash, sizeof(n->flash));
+    for (int i = 0; i < SET__COUNT; i++)
+        if (nvm_scope_of((nvm_id)i) == NVM_NVM)
+            n->cur[i] = n->flash[i];
+    n->dirty = 0;
 }

@@ -32,7 +32,9 @@ typedef struct nvm {
     char *dir;                 /* state dir or NULL */
     nvm_value cur[SET__COUNT]; /* what the module runs with */
     nvm_value prof[SET__COUNT];/* the stored AT profile (PROFILE scope only) */
-    nvm_value flash[SET__COUNT];/* NVM-scope values as last written */
+    nvm_value flash[SET__COUNT];/* NVM-scope values as the module runs them */
+    nvm_value disk_prof[SET__COUNT]; /* what nvm.json holds (or factory) */
+    nvm_value disk_flash[SET__COUNT];
     int dirty;                 /* flash or prof differ from disk */
     int last_error;            /* -errno of the last failed write, 0 if none */
 } nvm;
@@ -61,6 +63,9 @@ void nvm_factory_reset(nvm *n);
 
 /* Write nvm.json if anything persistent changed.  0 or -errno. */
 int nvm_commit(nvm *n);
+/* A commit failed: every NVM and profile value goes back to what the flash
+ * holds, so the module runs with what it would boot with. */
+void nvm_rollback(nvm *n);
 
 /* Introspection for the control channel, scenarios and tests. */
 int nvm_lookup(const char *key, nvm_id *id);
