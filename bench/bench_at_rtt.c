@@ -365,7 +365,7 @@ static double core_measure(const core_case *cc)
     modem_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     device_cfg_default(&cfg.dev); /* state_dir NULL: nothing persists */
-    modem_io io = { core_to_host, core_trace, &h };
+    modem_io io = { core_to_host, core_trace, &h, NULL };
     modem *m;
     if (modem_create(&m, &c, &cfg, &io, NULL, 0)) {
         clk_free(&c);

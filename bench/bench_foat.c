@@ -616,7 +616,7 @@ static int paced_open(paced *pc, int pacing)
     memset(&cfg, 0, sizeof(cfg));
     device_cfg_default(&cfg.dev);
     cfg.pacing = pacing;
-    modem_io io = { paced_sink, NULL, pc };
+    modem_io io = { paced_sink, NULL, pc, NULL };
     if (modem_create(&pc->m, &pc->clock, &cfg, &io, NULL, 0))
         return -1;
     return paced_enter_update(pc, cfg.dev.boot_ns);

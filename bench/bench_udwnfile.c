@@ -220,7 +220,7 @@ static int bench_pacing(const uint8_t *data, double *sim_s, double *wire_s)
     memset(&cfg, 0, sizeof(cfg));
     device_cfg_default(&cfg.dev);
     cfg.pacing = 1;
-    modem_io io = { paced_sink, NULL, &pc };
+    modem_io io = { paced_sink, NULL, &pc, NULL };
     int rc = -1;
     if (modem_create(&pc.m, &pc.clock, &cfg, &io, NULL, 0))
         goto out;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,16 @@ int atomic_file_open(atomic_file *af, const char *dir, const char *name, const c
     int rc = join(tmp, sizeof(tmp), dir, af->tmp, "");
     if (rc)
         return rc;
-    af->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* Never through a link: a planted "<name>.tmp" symlink would make the
+     * write land on its target.  A leftover temp file (of any kind) goes;
+     * unlink removes a link itself, not what it points at. */
+    for (int tries = 0; tries < 2; tries++) {
+        af->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (af->fd >= 0 || errno != EEXIST)
+            break;
+        if (unlink(tmp) && errno != ENOENT)
+            return -errno;
+    }
     return af->fd < 0 ? -errno : 0;
 }
 
@@ -148,18 +158,25 @@ int atomic_remove_file(const char *dir, const char *name)
     return fsync_dir(dir);
 }
 
-int atomic_read_file(const char *dir, const char *name, char **data, size_t *len)
+int atomic_read_file(const char *dir, const char *name, size_t max, char **data, size_t *len)
 {
     char path[PATH_MAX];
     int rc = join(path, sizeof(path), dir, name, "");
     if (rc)
         return rc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO planted under this name must not hang the open;
+     * O_NOFOLLOW: nor may a link lead the module out of its directory. */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return -errno;
+        return errno == ELOOP ? -EINVAL : -errno;
     struct stat st;
-    if (fstat(fd, &st)) {
+    if (fstat(fd, &st))
         rc = -errno;
+    else if (!S_ISREG(st.st_mode))
+        rc = -EINVAL;
+    else if ((uint64_t)st.st_size > max)
+        rc = -EFBIG;
+    if (rc) {
         close(fd);
         return rc;
     }

@@ -36,8 +36,11 @@ void atomic_file_abort(atomic_file *af);
 /* Remove dir/name and fsync dir, so the removal survives a power cut.
  * A name that is already gone is not an error. */
 int atomic_remove_file(const char *dir, const char *name);
-/* Read a whole file into a malloc'd NUL-terminated buffer.  -ENOENT if absent. */
-int atomic_read_file(const char *dir, const char *name, char **data, size_t *len);
+/* Read a whole regular file of at most max bytes into a malloc'd
+ * NUL-terminated buffer.  -ENOENT if absent; -EINVAL if it is not a regular
+ * file (a FIFO, a device, a directory, a symlink: never followed); -EFBIG if
+ * larger than max. */
+int atomic_read_file(const char *dir, const char *name, size_t max, char **data, size_t *len);
 /* mkdir -p for a directory path (mode 0700). */
 int atomic_mkdirs(const char *path);
 /* Remove stale "*.tmp" files left by an interrupted write. */

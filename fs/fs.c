@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "atomic.h"
@@ -133,6 +134,11 @@ int fs_init(fs *f, const char *state_dir, size_t capacity)
         return -ENOMEM;
     snprintf(f->dir, n, "%s/fs", state_dir);
     int rc = atomic_mkdirs(f->dir);
+    struct stat st;
+    /* the files stay inside the state dir: "fs" must be a directory there,
+     * not a link to somewhere else */
+    if (!rc && (lstat(f->dir, &st) || !S_ISDIR(st.st_mode)))
+        rc = -ENOTDIR;
     if (rc) {
         free(f->dir);
         f->dir = NULL;
@@ -415,7 +421,8 @@ int fs_load(fs *f)
         char *text;
         size_t len;
         fs_file file = { 0 };
-        if (atomic_read_file(f->dir, e->d_name, &text, &len)) {
+        /* no blob is larger than the flash: a bigger file is junk */
+        if (atomic_read_file(f->dir, e->d_name, HEADER_MAX + f->capacity, &text, &len)) {
             skipped++;
             continue;
         }

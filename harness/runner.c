@@ -48,6 +48,14 @@ void runner_log(runner *r, const char *fmt, ...)
 
 static void log_cb(void *ctx, const char *text) { runner_log(ctx, "%s", text); }
 
+/* The module fell back to defaults (an unreadable state dir): on stderr as
+ * well as in the trace, so a person does not take the run at face value. */
+static void notice_cb(void *ctx, const char *text)
+{
+    runner *r = ctx;
+    fprintf(stderr, "sarasim-harness: %s: %s\n", r->sc->name, text);
+}
+
 static char *escaped(const uint8_t *p, size_t n, size_t max)
 {
     bytebuf b;
@@ -447,7 +455,7 @@ static int setup(runner *r)
         return setup_error(r, RUN_ERROR, "cannot create a state dir: %s", strerror(-rc));
     modem_config cfg;
     sc_device_config(&r->sc->device, r->statedir, &cfg);
-    sc_env_io io = { host_rx, on_trace, log_cb, r };
+    sc_env_io io = { host_rx, on_trace, log_cb, r, notice_cb };
     if (sc_env_create(&r->env, r->sc, &r->clk, &cfg, &io, err, sizeof(err)))
         return setup_error(r, RUN_ERROR, "%s", err);
     r->m = r->env.m;

@@ -65,6 +65,12 @@ static void env_log(void *ctx, const char *text)
     bytebuf_free(&b);
 }
 
+static void modem_notice_cb(void *ctx, const char *text)
+{
+    sc_env *e = ctx;
+    e->io.notice(e->io.ctx, text);
+}
+
 int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg, const sc_env_io *io, char *err,
                   size_t errlen)
 {
@@ -77,7 +83,7 @@ int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg
     wire_init(&e->wire, c, &wio);
     if (cfg->state_dir && sc_device_preset_nvm(&sc->device, cfg->state_dir, err, errlen))
         return -1;
-    modem_io mio = { modem_to_host, modem_trace, e };
+    modem_io mio = { modem_to_host, modem_trace, e, io->notice ? modem_notice_cb : NULL };
     int rc = modem_create(&e->m, c, cfg, &mio, err, errlen);
     if (rc) {
         if (!err[0])

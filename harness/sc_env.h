@@ -27,6 +27,7 @@ typedef struct sc_env_io {
     void (*log)(void *ctx, const char *text);                         /* optional: world and wire EV lines,
                                                                          control characters escaped */
     void *ctx;
+    void (*notice)(void *ctx, const char *text);                      /* optional: see modem_io */
 } sc_env_io;
 
 typedef struct sc_env {

@@ -185,6 +185,14 @@ static void on_trace(void *ctx, const trace_event *ev)
     bytebuf_free(&line);
 }
 
+/* The module read something unusable from its state dir: the person
+ * reproducing a field failure must know the module runs on defaults. */
+static void on_notice(void *ctx, const char *text)
+{
+    (void)ctx;
+    fprintf(stderr, "sarasim: %s\n", text);
+}
+
 /* A world or wire event of the scenario: on the console and in the trace. */
 static void on_world_log(void *ctx, const char *text)
 {
@@ -209,13 +217,13 @@ static void on_host_input(void *ctx, int port, uint32_t rate, const uint8_t *p, 
 static int create_modem(app *a, const modem_config *cfg, char *err, size_t errlen)
 {
     if (!a->opt.scenario_path) {
-        modem_io io = { on_to_host, on_trace, a };
+        modem_io io = { on_to_host, on_trace, a, on_notice };
         int rc = modem_create(&a->m, &a->clock, cfg, &io, err, errlen);
         if (rc && !err[0])
             snprintf(err, errlen, "%s", strerror(-rc));
         return rc ? -1 : 0;
     }
-    sc_env_io io = { on_to_host, on_trace, on_world_log, a };
+    sc_env_io io = { on_to_host, on_trace, on_world_log, a, on_notice };
     if (sc_env_create(&a->env, &a->opt.sc, &a->clock, cfg, &io, err, errlen))
         return -1;
     a->m = a->env.m;

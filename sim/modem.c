@@ -26,6 +26,7 @@
 #include "../protocol/package.h"
 
 #define FIRMWARE_FILE "firmware.json"
+#define FIRMWARE_FILE_MAX (64u << 10) /* it holds two short fields */
 
 static void port_pump(modem *m, modem_port *p);
 static void boot_timer_cb(clk_timer *t);
@@ -57,6 +58,31 @@ void modem_trace_event(modem *m, const char *fmt, ...)
     va_end(ap);
     if (n >= 0)
         trace(m, TRACE_EVENT, -1, buf, (size_t)n);
+}
+
+void modem_notice(modem *m, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = modem_vformat(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    modem_trace_event(m, "notice %s", buf);
+    if (m->io.notice)
+        m->io.notice(m->io.ctx, buf);
+}
+
+/* Why a state file could not be used, for a notice. */
+static const char *state_error(int rc)
+{
+    switch (rc) {
+    case -EINVAL: return "not a regular file";
+    case -EBADMSG: return "not what the module writes";
+    case -EFBIG: return "too large";
+    default: return strerror(-rc);
+    }
 }
 
 /* ---------------- UART glue ---------------- */
@@ -541,29 +567,43 @@ int modem_save_firmware(modem *m)
     return rc;
 }
 
+static void factory_firmware(modem *m)
+{
+    snprintf(m->firmware, sizeof(m->firmware), "%s", m->dev.firmware);
+    m->fw_corrupt = 0;
+}
+
 /* A state dir remembers the installed firmware; without one the module
- * runs the firmware it was created with (updates last for the process). */
-static int load_firmware(modem *m)
+ * runs the firmware it was created with (updates last for the process).
+ * A file the module could not have written means the factory firmware, as
+ * a module that cannot read its version reports the one it was built with;
+ * the person running the simulator is told. */
+static void load_firmware(modem *m)
 {
     if (!m->state_dir)
-        return 0;
+        return;
     char *text;
     size_t len;
-    int rc = atomic_read_file(m->state_dir, FIRMWARE_FILE, &text, &len);
+    int rc = atomic_read_file(m->state_dir, FIRMWARE_FILE, FIRMWARE_FILE_MAX, &text, &len);
     if (rc == -ENOENT) {
-        snprintf(m->firmware, sizeof(m->firmware), "%s", m->dev.firmware);
-        m->fw_corrupt = 0;
-        return modem_save_firmware(m);
+        factory_firmware(m);
+        modem_save_firmware(m);
+        return;
     }
-    if (rc)
-        return rc;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
-    /* a damaged file: the factory firmware, as a module that cannot read
-     * its version would report the one it was built with */
+    cJSON *root = rc ? NULL : cJSON_ParseWithLength(text, len);
+    if (!rc)
+        free(text);
     const cJSON *inst = cJSON_GetObjectItemCaseSensitive(root, "installed");
-    snprintf(m->firmware, sizeof(m->firmware), "%s",
-             cJSON_IsString(inst) && pkg_version_valid(inst->valuestring) ? inst->valuestring : m->dev.firmware);
+    if (!rc && !(cJSON_IsString(inst) && pkg_version_valid(inst->valuestring)))
+        rc = -EBADMSG;
+    if (rc) {
+        cJSON_Delete(root);
+        factory_firmware(m);
+        modem_notice(m, "state dir: %s unreadable (%s): firmware version %s (factory)", FIRMWARE_FILE,
+                     state_error(rc), m->firmware);
+        return;
+    }
+    snprintf(m->firmware, sizeof(m->firmware), "%s", inst->valuestring);
     const cJSON *fw = cJSON_GetObjectItemCaseSensitive(root, "fw_update_mode");
     const cJSON *port = cJSON_GetObjectItemCaseSensitive(fw, "port");
     const cJSON *rate = cJSON_GetObjectItemCaseSensitive(fw, "rate");
@@ -573,7 +613,6 @@ static int load_firmware(modem *m)
                   baud_rate_supported((uint32_t)rate->valuedouble);
     m->fw_corrupt_rate = rate_ok ? (uint32_t)rate->valuedouble : 115200;
     cJSON_Delete(root);
-    return 0;
 }
 
 void modem_sim_power_up(modem *m)
@@ -627,9 +666,10 @@ static void boot_fs(modem *m)
 {
     int rc = fs_load(&m->fs);
     if (rc < 0)
-        modem_trace_event(m, "fs load failed: %s", strerror(-rc));
+        modem_notice(m, "state dir: fs unreadable (%s): the file system is empty", strerror(-rc));
     else if (rc > 0)
-        modem_trace_event(m, "fs load skipped=%d", rc);
+        modem_notice(m, "state dir: %d file%s in fs unreadable: left out of the file system", rc,
+                     rc == 1 ? "" : "s");
     long op = nvm_get(&m->nvm, SET_UFACTORY_FS);
     if (!op)
         return;
@@ -642,11 +682,23 @@ static void boot_fs(modem *m)
         modem_trace_event(m, "nvm commit failed: %s", strerror(-m->nvm.last_error));
 }
 
+/* Read the settings; say so when the flash held something unusable. */
+static void boot_nvm(modem *m)
+{
+    int rc = nvm_boot(&m->nvm);
+    if (rc)
+        modem_notice(m, "state dir: nvm.json unreadable (%s): every setting at its factory value",
+                     state_error(rc));
+    else if (m->nvm.rejected)
+        modem_notice(m, "state dir: nvm.json: %d value%s the module cannot hold (first: %s): factory value%s",
+                     m->nvm.rejected, m->nvm.rejected == 1 ? "" : "s", m->nvm.first_rejected,
+                     m->nvm.rejected == 1 ? "" : "s");
+}
+
 static void boot_timer_cb(clk_timer *t)
 {
     modem *m = t->data;
-    if (nvm_boot(&m->nvm))
-        modem_trace_event(m, "nvm image unreadable: factory values");
+    boot_nvm(m);
     apply_factory_request(m);
     boot_fs(m);
     load_firmware(m);
@@ -724,7 +776,7 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
     if (!rc)
         rc = nvm_init(&m->nvm, m->state_dir);
     if (!rc && (rc = fs_init(&m->fs, m->state_dir, m->dev.fs_capacity)))
-        snprintf(err, errlen, "file system in %s: %s", cfg->state_dir, strerror(-rc));
+        snprintf(err, errlen, "file system %s/fs: %s", cfg->state_dir, strerror(-rc));
     if (!rc)
         rc = cmd_table_init(&m->cmds);
     if (rc) {

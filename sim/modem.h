@@ -47,6 +47,10 @@ typedef struct modem_io {
     /* Optional: every byte crossing the UARTs and every state change. */
     void (*trace)(void *ctx, const trace_event *ev);
     void *ctx;
+    /* Optional: something a person must know (the module fell back to
+     * factory settings because nvm.json was unreadable, ...): one line,
+     * no newline.  Also traced as "notice <text>". */
+    void (*notice)(void *ctx, const char *text);
 } modem_io;
 
 typedef struct modem_config {

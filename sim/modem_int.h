@@ -130,6 +130,8 @@ void modem_set_sink(modem *m, int port, data_sink sink);
 /* Bytes straight to the host (prompts, Xmodem control bytes). */
 void modem_port_send(modem *m, int port, const void *p, size_t n);
 void modem_trace_event(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Tell the person running the simulator (io.notice) and the trace. */
+void modem_notice(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* printf into a fixed buffer: the length written (cut to fit), -1 on a
  * format error.  Every text the modem builds goes through it. */
 static inline int modem_vformat(char *buf, size_t size, const char *fmt, va_list ap)

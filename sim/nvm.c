@@ -12,6 +12,9 @@
 #include "../protocol/baud.h"
 
 #define NVM_FILE "nvm.json"
+/* Far more than any image the module writes (a few kB): a bigger file is
+ * junk and is not read into memory. */
+#define NVM_FILE_MAX (1u << 20)
 
 typedef struct nvm_desc {
     nvm_id base;
@@ -124,7 +127,7 @@ static int loaded_int_ok(nvm_id id, long v)
     }
 }
 
-static void load_section(const cJSON *sec, nvm_value *vals, nvm_scope scope)
+static void load_section(nvm *n, const cJSON *sec, nvm_value *vals, nvm_scope scope)
 {
     char key[64];
     for (int i = 0; i < SET__COUNT; i++) {
@@ -137,8 +140,11 @@ static void load_section(const cJSON *sec, nvm_value *vals, nvm_scope scope)
         if (nvm_type_of((nvm_id)i) == NVM_INT && cJSON_IsNumber(item) && json_int(item->valuedouble, &v) &&
             loaded_int_ok((nvm_id)i, v))
             vals[i].i = v;
-        else if (nvm_type_of((nvm_id)i) == NVM_STR && cJSON_IsString(item))
+        else if (nvm_type_of((nvm_id)i) == NVM_STR && cJSON_IsString(item) &&
+                 strlen(item->valuestring) < sizeof(vals[i].s))
             snprintf(vals[i].s, sizeof(vals[i].s), "%s", item->valuestring);
+        else if (n->rejected++ == 0)
+            snprintf(n->first_rejected, sizeof(n->first_rejected), "%s", key);
     }
 }
 
@@ -146,15 +152,17 @@ static int load_file(nvm *n)
 {
     char *text;
     size_t len;
-    int rc = atomic_read_file(n->dir, NVM_FILE, &text, &len);
+    int rc = atomic_read_file(n->dir, NVM_FILE, NVM_FILE_MAX, &text, &len);
     if (rc)
         return rc;
     cJSON *root = cJSON_ParseWithLength(text, len);
     free(text);
-    if (!root)
-        return -EINVAL;
-    load_section(cJSON_GetObjectItemCaseSensitive(root, "nvm"), n->flash, NVM_NVM);
-    load_section(cJSON_GetObjectItemCaseSensitive(root, "profile"), n->prof, NVM_PROFILE);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return -EBADMSG;
+    }
+    load_section(n, cJSON_GetObjectItemCaseSensitive(root, "nvm"), n->flash, NVM_NVM);
+    load_section(n, cJSON_GetObjectItemCaseSensitive(root, "profile"), n->prof, NVM_PROFILE);
     cJSON_Delete(root);
     return 0;
 }
@@ -162,6 +170,8 @@ static int load_file(nvm *n)
 int nvm_boot(nvm *n)
 {
     int rc = 0;
+    n->rejected = 0;
+    n->first_rejected[0] = 0;
     if (n->dir) {
         all_factory(n->flash, ALL_SCOPES);
         all_factory(n->prof, ALL_SCOPES);

@@ -37,13 +37,18 @@ typedef struct nvm {
     nvm_value disk_flash[SET__COUNT];
     int dirty;                 /* flash or prof differ from disk */
     int last_error;            /* -errno of the last failed write, 0 if none */
+    int rejected;              /* values of the last image read that were out of range */
+    char first_rejected[64];   /* the key of the first of them */
 } nvm;
 
 int nvm_init(nvm *n, const char *dir);
 void nvm_free(nvm *n);
 /* Power-on: read nvm.json (a missing or unreadable file means factory
  * values, as the module falls back to defaults), reset volatile values, load
- * the stored profile into the running one. */
+ * the stored profile into the running one.  Returns 0 (also for a missing
+ * file) or why the file was unusable: -EINVAL not a regular file, -EBADMSG
+ * not an NVM image, -EFBIG, other -errno; values out of range in a good
+ * image are counted in n->rejected. */
 int nvm_boot(nvm *n);
 
 long nvm_get(const nvm *n, nvm_id id);

@@ -31,7 +31,7 @@ static void fuzz_modem_run(const uint8_t *data, size_t size, const char *state_d
     cfg.dev.reboot_ns = SIM_S(1);
     cfg.aux_uart = 1;
     cfg.state_dir = state_dir;
-    modem_io io = { fuzz_sink, NULL, NULL };
+    modem_io io = { fuzz_sink, NULL, NULL, NULL };
     modem *m;
     if (modem_create(&m, &c, &cfg, &io, NULL, 0))
         return;

@@ -16,6 +16,7 @@ typedef struct memhost {
     modem *m;
     bytebuf out[MODEM_PORTS];
     bytebuf events; /* EV trace lines, each ended by '\n' */
+    bytebuf notices; /* io.notice lines, each ended by '\n' */
     char *last; /* last string handed out by mh_take */
 } memhost;
 
@@ -34,6 +35,13 @@ static void mh_trace(void *ctx, const trace_event *ev)
     bytebuf_append_byte(&h->events, '\n');
 }
 
+static void mh_notice(void *ctx, const char *text)
+{
+    memhost *h = ctx;
+    bytebuf_append_str(&h->notices, text);
+    bytebuf_append_byte(&h->notices, '\n');
+}
+
 /* Create and boot a modem (state_dir may be NULL). */
 static inline void mh_init_cfg(memhost *h, modem_config *cfg)
 {
@@ -42,7 +50,8 @@ static inline void mh_init_cfg(memhost *h, modem_config *cfg)
     for (int i = 0; i < MODEM_PORTS; i++)
         bytebuf_init(&h->out[i]);
     bytebuf_init(&h->events);
-    modem_io io = { mh_sink, mh_trace, h };
+    bytebuf_init(&h->notices);
+    modem_io io = { mh_sink, mh_trace, h, mh_notice };
     char err[256] = "";
     int rc = modem_create(&h->m, &h->clock, cfg, &io, err, sizeof(err));
     ck_assert_msg(rc == 0, "modem_create: %s", err);
@@ -74,6 +83,7 @@ static inline void mh_free(memhost *h)
     for (int i = 0; i < MODEM_PORTS; i++)
         bytebuf_free(&h->out[i]);
     bytebuf_free(&h->events);
+    bytebuf_free(&h->notices);
     free(h->last);
 }
 

@@ -317,7 +317,7 @@ START_TEST(file_asserts_need_the_file_system)
     modem *m;
     modem_config cfg = { 0 };
     device_cfg_default(&cfg.dev);
-    modem_io io = { NULL, NULL, NULL };
+    modem_io io = { NULL, NULL, NULL, NULL };
     ck_assert_int_eq(modem_create(&m, &c, &cfg, &io, NULL, 0), 0);
     int have_fs = modem_has_command(m, "+UDWNFILE");
     modem_destroy(m);
