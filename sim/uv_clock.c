@@ -16,12 +16,13 @@ static void timer_cb(uv_timer_t *t)
     if (c->before_timers)
         c->before_timers(c->before_ctx);
     sim_ns now = sim_now(c);
-    sim_ns due = clk_next_due(c->clk);
-    /* The uv timer has millisecond grain: never fire a deadline late by
-     * skipping it, run it now at its own simulated time. */
-    clk_advance(c->clk, due != SIM_NEVER && due > now ? due : now);
-    if (c->after_timers)
-        c->after_timers(c->before_ctx);
+    /* Never early: a deadline not reached yet (rounding) waits for its
+     * time.  A late one fires at `now`, in deadline order. */
+    if (clk_next_due(c->clk) <= now) {
+        clk_advance(c->clk, now);
+        if (c->after_timers)
+            c->after_timers(c->before_ctx);
+    }
     uv_simclock_rearm(c);
 }
 
@@ -37,6 +38,12 @@ int uv_simclock_init(uv_simclock *c, uv_loop_t *loop, clk *k, double scale)
     return rc;
 }
 
+/* libuv counts a timeout from its cached loop time (milliseconds, from a
+ * coarse clock, possibly well behind the present): compute the wall-clock
+ * deadline of the next simulated one and hand libuv the distance from ITS
+ * notion of now, rounded up, so the timer can only fire at or after the
+ * deadline.  (From the present instead, a 20 s timeout at --time-scale
+ * 10000 fired 77 us after it was started.) */
 void uv_simclock_rearm(uv_simclock *c)
 {
     sim_ns due = clk_next_due(c->clk);
@@ -44,8 +51,9 @@ void uv_simclock_rearm(uv_simclock *c)
         uv_timer_stop(&c->timer);
         return;
     }
-    sim_ns now = sim_now(c);
-    double wall_ms = due > now ? (double)(due - now) / c->scale / 1e6 : 0;
+    double due_wall = (double)c->wall_base + (due > c->sim_base ? (double)(due - c->sim_base) / c->scale : 0);
+    double loop_wall = (double)uv_now(c->loop) * 1e6;
+    double wall_ms = due_wall > loop_wall ? (due_wall - loop_wall) / 1e6 : 0;
     uv_timer_start(&c->timer, timer_cb, (uint64_t)ceil(wall_ms), 0);
 }
 
