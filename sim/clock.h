@@ -4,7 +4,7 @@
  * timeout, install progress ...) is a clk_timer on one clk.  The clk knows only
  * simulated time; it never reads a wall clock.  Whoever drives it decides how
  * simulated time moves:
- *   - the PTY front end (sim/uv_clock.c) maps libuv's monotonic time through
+ *   - the PTY front end (sim/live/uv_clock.c) maps libuv's monotonic time through
  *     --time-scale and calls clk_advance() when a timer is due;
  *   - the harness jumps straight to clk_next_due() whenever host and module
  *     both wait, so idle time costs nothing and every run is identical.

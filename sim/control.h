@@ -1,6 +1,6 @@
 /* control.h - the control channel's commands, independent of the socket:
  * one JSON object in, one JSON object out.  Used by the Unix-socket server of
- * sarasim (sim/uv_control.c) and by the harness's world events.
+ * sarasim (sim/live/uv_control.c) and by the harness's world events.
  *
  *   {"cmd":"power_cut"}            power removed: nothing volatile survives
  *   {"cmd":"power_on"}             power applied (after power_cut / +CPWROFF)

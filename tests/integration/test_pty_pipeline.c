@@ -1,7 +1,7 @@
 /* test_pty_pipeline.c - a host that sends several command lines without
  * waiting for each answer (as pipelining hosts and pasted scripts do) gets
  * every answer, complete and in order, over the real PTY.  The front end
- * writes the answers to one chunk of input together (sim/uv_pty.c); these
+ * writes the answers to one chunk of input together (sim/live/uv_pty.c); these
  * tests pin that nothing is lost, reordered or interleaved by doing so,
  * including when the answers outgrow the PTY's buffers. */
 #include <check.h>

@@ -1,14 +1,17 @@
-/* uv_host.h - sarasim's libuv front end: the only code that connects the
- * modem core to the real world (wall clock, PTYs, control socket, signals). */
+/* uv_host.h - sarasim's libuv front end (sim/live/): the only code that
+ * connects the modem core to the real world (wall clock, PTYs, control
+ * socket, signals).  It sits one floor above everything it uses -- the core
+ * (sim/, protocol/, fs/) and the scenario engine (harness/, for --scenario)
+ * -- and nothing below includes it. */
 #ifndef SARASIM_UV_HOST_H
 #define SARASIM_UV_HOST_H
 
 #include <stdint.h>
 #include <uv.h>
 
-#include "../protocol/bytebuf.h"
-#include "clock.h"
-#include "modem.h"
+#include "protocol/bytebuf.h"
+#include "sim/clock.h"
+#include "sim/modem.h"
 
 /* ---- real clock: simulated time = wall time x scale ---- */
 typedef struct uv_simclock {

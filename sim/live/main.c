@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../harness/caps.h"
-#include "../harness/sc_env.h"
-#include "../protocol/dur.h"
-#include "trace.h"
+#include "harness/caps.h"
+#include "harness/sc_env.h"
+#include "protocol/dur.h"
+#include "sim/trace.h"
 #include "uv_host.h"
 
 typedef struct options {

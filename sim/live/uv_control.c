@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "sim/control.h"
 #include "uv_host.h"
 
 #define CTL_QUEUE_MAX (1u << 20) /* reply bytes waiting for one client */
