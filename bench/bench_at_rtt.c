@@ -373,7 +373,7 @@ static double core_measure(const core_case *cc)
     }
     modem_set_host_rate(m, 0, 115200);
     modem_power_on(m);
-    clk_advance(&c, cfg.dev.boot_ns);
+    clk_advance(&c, cfg.dev.timing[TIM_BOOT]);
     modem_host_write(m, 0, (const uint8_t *)"ATE0\r", 5);
     size_t len = strlen(cc->cmd), before = h.answered;
     long long best = -1;

@@ -619,7 +619,7 @@ static int paced_open(paced *pc, int pacing)
     modem_io io = { paced_sink, NULL, pc, NULL };
     if (modem_create(&pc->m, &pc->clock, &cfg, &io, NULL, 0))
         return -1;
-    return paced_enter_update(pc, cfg.dev.boot_ns);
+    return paced_enter_update(pc, cfg.dev.timing[TIM_BOOT]);
 }
 
 static void paced_close(paced *pc)

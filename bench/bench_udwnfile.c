@@ -226,7 +226,7 @@ static int bench_pacing(const uint8_t *data, double *sim_s, double *wire_s)
         goto out;
     modem_set_host_rate(pc.m, 0, BAUD);
     modem_power_on(pc.m);
-    clk_advance(&pc.clock, cfg.dev.boot_ns);
+    clk_advance(&pc.clock, cfg.dev.timing[TIM_BOOT]);
     modem_host_write(pc.m, 0, (const uint8_t *)"ATE0\r", 5); /* autobaud locks on "AT" */
     if (run_until(&pc, "OK\r\n", SIM_S(60)))
         goto out;

@@ -49,29 +49,19 @@ static int parse_network(sc_pctx *c, const cJSON *o, device_cfg *d)
     return 0;
 }
 
-/* Timing profile: later subsystems add their timers here (one row). */
-static const struct {
-    const char *key;
-    size_t offset;
-} timing_fields[] = {
-    { "boot", offsetof(device_cfg, boot_ns) },
-    { "registration", offsetof(device_cfg, reg_ns) },
-    { "reboot", offsetof(device_cfg, reboot_ns) },
-    { "fwupd_restart", offsetof(device_cfg, fwupd_restart_ns) },
-};
-#define NTIMING (sizeof(timing_fields) / sizeof(timing_fields[0]))
-
+/* Timing profile: every key of the one table (sim/timing.h). */
 static int parse_timing(sc_pctx *c, const cJSON *o, device_cfg *d)
 {
-    const char *keys[NTIMING + 2];
-    for (size_t i = 0; i < NTIMING; i++)
-        keys[i] = timing_fields[i].key;
-    keys[NTIMING] = "note";
-    keys[NTIMING + 1] = NULL;
-    if (sc_expect_object(c, o, "an object like {\"boot\": \"5s\"}") || sc_check_keys(c, o, keys))
+    const char *keys[TIM__COUNT + 2];
+    for (int i = 0; i < TIM__COUNT; i++)
+        keys[i] = timing_key((tim_id)i);
+    keys[TIM__COUNT] = "note";
+    keys[TIM__COUNT + 1] = NULL;
+    if (sc_expect_object(c, o, "an object like {\"boot\": \"5s\"} (keys in docs/timing.md)") ||
+        sc_check_keys(c, o, keys))
         return -1;
-    for (size_t i = 0; i < NTIMING; i++)
-        if (sc_opt_duration(c, o, timing_fields[i].key, (sim_ns *)((char *)d + timing_fields[i].offset)) < 0)
+    for (int i = 0; i < TIM__COUNT; i++)
+        if (sc_opt_duration(c, o, timing_key((tim_id)i), &d->timing[i]) < 0)
             return -1;
     return 0;
 }

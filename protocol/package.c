@@ -570,43 +570,64 @@ void pkg_install_steps(const pkg_header *h, pkg_steps *out)
 /* ---- durations ---- */
 
 #define NS_PER_S 1000000000ull
-/* Validation: reading the file and checking CRC and signature, 1 MB/s. */
-#define VALIDATE_BASE_NS (1 * NS_PER_S)
-#define VALIDATE_NS_PER_BYTE 1000ull
-/* Full image, validation + installation: 9.1 s + 18.2 us/byte, i.e. 91 s for
- * the typical 4.5 MB image: the app note's 140 s at 921600 bit/s minus the
- * 49 s Xmodem-1k download (§4.1.2). */
-#define FULL_BASE_NS 9100000000ull
-#define FULL_NS_PER_BYTE 18200ull
-/* Delta, validation + installation: 1440 s for rewriting and verifying the
- * changed flash sections plus 60 s per 450 kB of delta, i.e. 25 min for the
- * typical 450 kB (§6.1.2). */
-#define DELTA_BASE_NS (1440 * NS_PER_S)
-#define DELTA_NS_NUM 400000ull /* 60 s / 450000 B = 4e5/3 ns per byte */
-#define DELTA_NS_DEN 3ull
-/* 00B update agent, not optimised (§2): +509 s, so the typical full image
- * takes ~10 minutes. */
-#define SLOW_AGENT_EXTRA_NS (509 * NS_PER_S)
 
-uint64_t pkg_validation_ns(const pkg_header *h, const char *product_version)
+void pkg_timing_default(pkg_timing *t)
 {
-    (void)product_version; /* the boot loader validates at the same speed on all products */
-    if (!h)
-        return VALIDATE_BASE_NS;
-    return VALIDATE_BASE_NS + h->total_len * VALIDATE_NS_PER_BYTE;
+    /* Validation: reading the file and checking CRC and signature, 1 MB/s. */
+    t->validate_base_ns = 1 * NS_PER_S;
+    t->validate_ns_per_mb = 1 * NS_PER_S;
+    /* Full image, validation + installation: 9.1 s + 18.2 s per MB, i.e.
+     * 91 s for the typical 4.5 MB image: the app note's 140 s at 921600
+     * bit/s minus the 49 s Xmodem-1k download (§4.1.2). */
+    t->full_base_ns = 9100000000ull;
+    t->full_ns_per_mb = 18200000000ull;
+    /* Delta, validation + installation: 1440 s for rewriting and verifying
+     * the changed flash sections plus 60 s per 450 kB of delta, i.e. 25 min
+     * for the typical 450 kB (§6.1.2). */
+    t->delta_base_ns = 1440 * NS_PER_S;
+    t->delta_ns_per_450kb = 60 * NS_PER_S;
+    /* 00B update agent, not optimised (§2): +509 s, so the typical full
+     * image takes ~10 minutes. */
+    t->slow_agent_extra_ns = 509 * NS_PER_S;
 }
 
-uint64_t pkg_install_ns(const pkg_header *h, const char *product_version)
+/* size * per / unit without overflow for any package size. */
+static uint64_t scale_by(uint64_t size, uint64_t per, uint64_t unit)
 {
+    return size / unit * per + size % unit * per / unit;
+}
+
+static const pkg_timing *timing_or_default(const pkg_timing *t, pkg_timing *buf)
+{
+    if (t)
+        return t;
+    pkg_timing_default(buf);
+    return buf;
+}
+
+uint64_t pkg_validation_ns(const pkg_header *h, const pkg_timing *t)
+{
+    pkg_timing def;
+    t = timing_or_default(t, &def);
+    /* the boot loader validates at the same speed on all products */
+    if (!h)
+        return t->validate_base_ns;
+    return t->validate_base_ns + scale_by(h->total_len, t->validate_ns_per_mb, 1000000);
+}
+
+uint64_t pkg_install_ns(const pkg_header *h, const char *product_version, const pkg_timing *t)
+{
+    pkg_timing def;
+    t = timing_or_default(t, &def);
     if (!h)
         return 0;
     uint64_t size = h->total_len > PKG_MAX_TOTAL ? PKG_MAX_TOTAL : h->total_len;
-    uint64_t both = h->kind == PKG_KIND_DELTA
-                        ? DELTA_BASE_NS + size * DELTA_NS_NUM / DELTA_NS_DEN
-                        : FULL_BASE_NS + size * FULL_NS_PER_BYTE;
-    uint64_t ns = both - pkg_validation_ns(h, product_version);
+    uint64_t both = h->kind == PKG_KIND_DELTA ? t->delta_base_ns + scale_by(size, t->delta_ns_per_450kb, 450000)
+                                              : t->full_base_ns + scale_by(size, t->full_ns_per_mb, 1000000);
+    uint64_t val = pkg_validation_ns(h, t);
+    uint64_t ns = both > val ? both - val : 0;
     if (product_version && strncmp(product_version, "00", 2) == 0)
-        ns += SLOW_AGENT_EXTRA_NS;
+        ns += t->slow_agent_extra_ns;
     return ns;
 }
 

@@ -160,11 +160,20 @@ void pkg_validation_steps(const pkg_header *h, pkg_steps *out);
 /* +UFWUPD / +UUFWINSTALL values: 1, uneven increments of 1..8, always 100
  * last (the final 128 or error code is not part of the list). */
 void pkg_install_steps(const pkg_header *h, pkg_steps *out);
+/* The figures of the install-time model (their sources are in
+ * sim/timing.h, which overrides them per device). */
+typedef struct pkg_timing {
+    uint64_t validate_base_ns, validate_ns_per_mb;  /* reading and checking */
+    uint64_t full_base_ns, full_ns_per_mb;          /* full image: validation + install */
+    uint64_t delta_base_ns, delta_ns_per_450kb;     /* delta: validation + install */
+    uint64_t slow_agent_extra_ns;                   /* product versions 00x */
+} pkg_timing;
+void pkg_timing_default(pkg_timing *t);
 /* Simulated durations in ns for this package on a module whose product
- * version is product_version ("00B" installs slower).  h NULL: validation of
- * an unreadable file (1 s), no installation. */
-uint64_t pkg_validation_ns(const pkg_header *h, const char *product_version);
-uint64_t pkg_install_ns(const pkg_header *h, const char *product_version);
+ * version is product_version ("00B" installs slower); t NULL: the defaults.
+ * h NULL: validation of an unreadable file (the base), no installation. */
+uint64_t pkg_validation_ns(const pkg_header *h, const pkg_timing *t);
+uint64_t pkg_install_ns(const pkg_header *h, const char *product_version, const pkg_timing *t);
 /* When the URC for step pct is due, counted from the phase's start. */
 uint64_t pkg_step_due_ns(uint64_t phase_ns, unsigned pct);
 

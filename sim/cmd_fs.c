@@ -13,8 +13,6 @@
 #include "../protocol/cme.h"
 #include "modem_int.h"
 
-/* A stalled +UDWNFILE ends after 20 s without a byte (u-blox manuals). */
-#define FFS_TIMEOUT SIM_S(20)
 #define UDWNFILE_PROMPT "\r\n>"
 
 /* -errno from fs/fs.c -> the module's error. */
@@ -119,7 +117,7 @@ static size_t download_feed(modem *m, int port, const uint8_t *p, size_t n, void
     if (fs_writer_complete(&dl->w))
         download_end(dl, download_store(dl));
     else
-        clk_timer_start(m->clk, &dl->timeout, FFS_TIMEOUT);
+        clk_timer_start(m->clk, &dl->timeout, m->dev.timing[TIM_FFS_TIMEOUT]);
     return used;
 }
 
@@ -171,7 +169,7 @@ static int cmd_UDWNFILE(cmd_ctx *x)
     if (size == 0)
         return download_store(dl);
     modem_set_sink(x->m, x->port, (data_sink){ download_feed, dl });
-    clk_timer_start(x->m->clk, &dl->timeout, FFS_TIMEOUT);
+    clk_timer_start(x->m->clk, &dl->timeout, x->m->dev.timing[TIM_FFS_TIMEOUT]);
     return AT_PENDING;
 }
 

@@ -51,7 +51,7 @@ static int cmd_COPS(cmd_ctx *x)
         return AT_OK;
     case AT_TEST:
         /* A network scan takes a while on the module. */
-        return cmd_defer(x, SIM_S(8), cops_test_done);
+        return cmd_defer(x, m->dev.timing[TIM_COPS_SCAN], cops_test_done);
     case AT_SET: break;
     default: return AT_ERROR;
     }

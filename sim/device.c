@@ -39,10 +39,7 @@ void device_cfg_default(device_cfg *d)
     snprintf(d->oper_name, sizeof(d->oper_name), "AT&T");
     d->rsrp_dbm = -85;
     d->rsrq_db = -10;
-    d->boot_ns = SIM_S(5);
-    d->reg_ns = SIM_S(3);
-    d->reboot_ns = SIM_S(5);
-    d->fwupd_restart_ns = SIM_S(2);
+    timing_default(d->timing);
     d->fs_capacity = 1024 * 1024;
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "timing.h"
 
 typedef struct device_cfg {
     char model[24];     /* "SARA-R510M8S" */
@@ -26,11 +27,8 @@ typedef struct device_cfg {
     char oper_name[24];
     int rsrp_dbm;       /* signal at start */
     int rsrq_db;
-    /* timing profile */
-    sim_ns boot_ns;     /* power-on until the AT interface answers */
-    sim_ns reg_ns;      /* +CFUN=1 until registered */
-    sim_ns reboot_ns;   /* +CFUN=16 until the AT interface answers again */
-    sim_ns fwupd_restart_ns; /* +UFWUPD until "+UFWUPD: ONGOING"; EOT until validation */
+    /* timing profile: every simulated delay (sim/timing.h) */
+    sim_ns timing[TIM__COUNT];
     uint32_t fs_capacity; /* flash file system size in bytes */
 } device_cfg;
 

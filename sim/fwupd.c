@@ -9,9 +9,6 @@
 
 static void timer_cb(clk_timer *t);
 
-/* From "+UFWUPD: 100" to "+UFWUPD: 128": the agent commits the new image.
- * Not documented; long enough for a scenario to cut the power in between. */
-#define FWUPD_FINALISE_NS SIM_MS(500)
 
 static const char *const phase_names[] = { "off", "restart", "xmodem", "agent", "validate", "install" };
 
@@ -81,6 +78,31 @@ static void arm_at(modem *m, sim_ns due)
 
 /* ---- entering the mode ---- */
 
+/* The receiver's numbers: the app note's counts, the device's intervals. */
+static void xmodem_config(const modem *m, xmodem_rx_config *c)
+{
+    const sim_ns *t = m->dev.timing;
+    xmodem_rx_config_default(c);
+    c->c_interval = t[TIM_XMODEM_C];
+    c->nak_interval = t[TIM_XMODEM_NAK];
+    c->char_timeout = t[TIM_XMODEM_CHAR];
+    c->purge_quiet = t[TIM_XMODEM_PURGE];
+    c->block_timeout = t[TIM_XMODEM_BLOCK];
+}
+
+/* The install-time model's figures, from the device's timing table. */
+static void package_timing(const modem *m, pkg_timing *pt)
+{
+    const sim_ns *t = m->dev.timing;
+    pt->validate_base_ns = t[TIM_VALIDATE_BASE];
+    pt->validate_ns_per_mb = t[TIM_VALIDATE_PER_MB];
+    pt->full_base_ns = t[TIM_INSTALL_FULL_BASE];
+    pt->full_ns_per_mb = t[TIM_INSTALL_FULL_PER_MB];
+    pt->delta_base_ns = t[TIM_INSTALL_DELTA_BASE];
+    pt->delta_ns_per_450kb = t[TIM_INSTALL_DELTA_PER_450KB];
+    pt->slow_agent_extra_ns = t[TIM_INSTALL_00B_EXTRA];
+}
+
 static void start_handshake(modem *m)
 {
     fwupd *f = &m->fw;
@@ -89,7 +111,9 @@ static void start_handshake(modem *m)
     uart_set_module_rate(&p->uart, f->rate);
     bytebuf_clear(&f->image);
     xmodem_rx_free(&f->rx);
-    xmodem_rx_init(&f->rx, NULL);
+    xmodem_rx_config xc;
+    xmodem_config(m, &xc);
+    xmodem_rx_init(&f->rx, &xc);
     xmodem_out_clear(&f->out);
     fw_line(m, "+UFWUPD: ONGOING");
     xmodem_rx_start(&f->rx, clk_now(m->clk), &f->out);
@@ -104,7 +128,7 @@ void fwupd_begin(modem *m, int port, uint32_t rate)
     f->port = port;
     f->rate = rate;
     set_phase(m, FWUPD_RESTART);
-    clk_timer_start(m->clk, &f->timer, m->dev.fwupd_restart_ns);
+    clk_timer_start(m->clk, &f->timer, m->dev.timing[TIM_FWUPD_RESTART]);
 }
 
 void fwupd_recover(modem *m, int port, uint32_t rate)
@@ -145,7 +169,7 @@ static void back_to_old_firmware(modem *m)
         return;
     }
     m->fw.phase = FWUPD_OFF;
-    modem_reboot(m, m->dev.boot_ns);
+    modem_reboot(m, m->dev.timing[TIM_BOOT]);
 }
 
 /* The install failed after writing started: the module stays in Firmware
@@ -164,7 +188,7 @@ static void transfer_ended(modem *m)
     case XMODEM_DONE:
         /* "The download is completed, and a reboot follows" (Table 7) */
         set_phase(m, FWUPD_AGENT);
-        clk_timer_start(m->clk, &f->timer, m->dev.fwupd_restart_ns);
+        clk_timer_start(m->clk, &f->timer, m->dev.timing[TIM_FWUPD_RESTART]);
         return;
     case XMODEM_TIMEOUT:
         fw_line(m, "+UFWUPD: Timeout");
@@ -253,7 +277,9 @@ static void start_validation(modem *m)
     f->result = validate_image(f, &e, &fail_at);
     modem_trace_event(m, "fwupd validate result=%d size=%zu", f->result, f->image.len);
     pkg_validation_steps(&f->hdr, &f->steps);
-    f->phase_ns = pkg_validation_ns(&f->hdr, m->dev.product);
+    pkg_timing pt;
+    package_timing(m, &pt);
+    f->phase_ns = pkg_validation_ns(&f->hdr, &pt);
     f->phase_start = clk_now(m->clk);
     f->step = 0;
     /* A failing package shows the validation steps up to where the check
@@ -292,7 +318,9 @@ static void start_install(modem *m)
         return;
     }
     pkg_install_steps(&f->hdr, &f->steps);
-    f->phase_ns = pkg_install_ns(&f->hdr, m->dev.product);
+    pkg_timing pt;
+    package_timing(m, &pt);
+    f->phase_ns = pkg_install_ns(&f->hdr, m->dev.product, &pt);
     f->phase_start = clk_now(m->clk);
     f->step = 0;
     schedule_step(m);
@@ -313,7 +341,7 @@ static void install_done(modem *m)
     modem_trace_event(m, "fwupd installed version=%s", m->firmware);
     fw_line(m, "+UFWUPD: 128");
     f->phase = FWUPD_OFF;
-    modem_reboot(m, m->dev.boot_ns);
+    modem_reboot(m, m->dev.timing[TIM_BOOT]);
 }
 
 static void validation_step(modem *m)
@@ -345,7 +373,7 @@ static void install_step(modem *m)
     if (++f->step < f->steps.n)
         schedule_step(m);
     else /* the agent finalises (marks the new image good) before 128 */
-        clk_timer_start(m->clk, &f->timer, FWUPD_FINALISE_NS);
+        clk_timer_start(m->clk, &f->timer, m->dev.timing[TIM_FWUPD_FINALISE]);
 }
 
 static void timer_cb(clk_timer *t)

@@ -222,9 +222,9 @@ static void do_after_line(modem *m, modem_port *p)
     after_line a = p->after;
     p->after = AFTER_NONE;
     switch (a) {
-    case AFTER_REBOOT: modem_reboot(m, m->dev.reboot_ns); break;
+    case AFTER_REBOOT: modem_reboot(m, m->dev.timing[TIM_REBOOT]); break;
     case AFTER_REBOOT_KEEP_SIM:
-        modem_reboot(m, m->dev.reboot_ns);
+        modem_reboot(m, m->dev.timing[TIM_REBOOT]);
         m->sim_keep = 1; /* after the reboot's cleanup: it is for this boot */
         break;
     case AFTER_POWER_OFF: modem_power_off(m); break;
@@ -509,7 +509,7 @@ void modem_power_on(modem *m)
 {
     if (m->power != MODEM_OFF)
         return;
-    enter_booting(m, m->dev.boot_ns, "reboot");
+    enter_booting(m, m->dev.timing[TIM_BOOT], "reboot");
 }
 
 void modem_power_off(modem *m)
@@ -528,7 +528,7 @@ void modem_reset(modem *m)
 {
     if (m->power == MODEM_OFF)
         return;
-    enter_booting(m, m->dev.boot_ns, "reset"); /* RESET_N cuts the line at once */
+    enter_booting(m, m->dev.timing[TIM_BOOT], "reset"); /* RESET_N cuts the line at once */
 }
 
 void modem_reboot(modem *m, sim_ns delay) { enter_booting(m, delay, "reboot"); }

@@ -126,7 +126,7 @@ void net_update(modem *m)
         return;
     set_stat(m, REG_SEARCHING);
     if (!clk_timer_armed(&n->reg_timer))
-        clk_timer_start(m->clk, &n->reg_timer, m->dev.reg_ns);
+        clk_timer_start(m->clk, &n->reg_timer, m->dev.timing[TIM_REGISTRATION]);
 }
 
 static void reg_timer_cb(clk_timer *t)
@@ -212,7 +212,7 @@ int net_set_pdp(modem *m, int cid, int on)
 /* +UPSDA answers with a URC a moment after OK, as the module does. */
 int net_psd_activate(modem *m)
 {
-    clk_timer_start(m->clk, &m->net.psd_timer, SIM_MS(200));
+    clk_timer_start(m->clk, &m->net.psd_timer, m->dev.timing[TIM_UPSDA]);
     return 0;
 }
 

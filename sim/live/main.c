@@ -140,12 +140,12 @@ static int parse_args(int argc, char **argv, options *o)
             }
             break;
         case O_BOOT:
-            if (dur_parse(optarg, &o->dev.boot_ns)) {
+            if (dur_parse(optarg, &o->dev.timing[TIM_BOOT])) {
                 fprintf(stderr, "sarasim: --boot-time: expected a duration like 5s or 500ms, got \"%s\"\n",
                         optarg);
                 return -1;
             }
-            o->dev.reboot_ns = o->dev.boot_ns;
+            o->dev.timing[TIM_REBOOT] = o->dev.timing[TIM_BOOT];
             break;
         case O_PACING: o->pacing = 1; break;
         case O_TRACE: o->trace = optarg; break;

@@ -27,8 +27,8 @@ static void fuzz_modem_run(const uint8_t *data, size_t size, const char *state_d
     modem_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     device_cfg_default(&cfg.dev);
-    cfg.dev.boot_ns = SIM_S(1);
-    cfg.dev.reboot_ns = SIM_S(1);
+    cfg.dev.timing[TIM_BOOT] = SIM_S(1);
+    cfg.dev.timing[TIM_REBOOT] = SIM_S(1);
     cfg.aux_uart = 1;
     cfg.state_dir = state_dir;
     modem_io io = { fuzz_sink, NULL, NULL, NULL };

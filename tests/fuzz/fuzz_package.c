@@ -47,8 +47,8 @@ static int chunked(const uint8_t *p, size_t n, const pkg_expect *e, uint64_t see
         pkg_steps s;
         pkg_validation_steps(h, &s);
         pkg_install_steps(h, &s);
-        (void)pkg_install_ns(h, e->product_version);
-        (void)pkg_validation_ns(h, e->product_version);
+        (void)pkg_install_ns(h, e->product_version, NULL);
+        (void)pkg_validation_ns(h, NULL);
     }
     pkg_validator_destroy(v);
     return result;

@@ -58,7 +58,7 @@ static inline void mh_init_cfg(memhost *h, modem_config *cfg)
     modem_set_host_rate(h->m, 0, 115200);
     modem_set_host_rate(h->m, 1, 115200);
     modem_power_on(h->m);
-    clk_advance(&h->clock, clk_now(&h->clock) + cfg->dev.boot_ns);
+    clk_advance(&h->clock, clk_now(&h->clock) + cfg->dev.timing[TIM_BOOT]);
 }
 
 static inline void mh_default_cfg(modem_config *cfg, const char *state_dir)

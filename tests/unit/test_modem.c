@@ -304,7 +304,7 @@ START_TEST(nothing_answered_while_booting)
     ck_assert_str_eq(mh_cmd(&h, "AT\r"), "");
     modem_power_on(h.m);
     ck_assert_int_eq(modem_get_power(h.m), MODEM_BOOTING);
-    mh_advance(&h, cfg.dev.boot_ns - 1);
+    mh_advance(&h, cfg.dev.timing[TIM_BOOT] - 1);
     ck_assert_str_eq(mh_cmd(&h, "AT\r"), "");
     mh_advance(&h, 1);
     ck_assert_int_eq(modem_get_power(h.m), MODEM_READY);

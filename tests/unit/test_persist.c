@@ -76,7 +76,7 @@ START_TEST(setting_is_on_disk_before_the_ok_of_a_deferred_line)
     ck_assert_int_eq(modem_create(&m, &c, &cfg, &io, NULL, 0), 0);
     modem_set_host_rate(m, 0, 115200);
     modem_power_on(m);
-    clk_advance(&c, cfg.dev.boot_ns);
+    clk_advance(&c, cfg.dev.timing[TIM_BOOT]);
     modem_host_write(m, 0, (const uint8_t *)"ATE0\r", 5);
     ck_assert_int_eq(w.finals, 1);
     /* +COPS=? scans for 8 s: the line ends on a timer, and its OK must

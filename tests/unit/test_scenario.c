@@ -53,8 +53,8 @@ START_TEST(parses_device_world_and_host)
     ck_assert_uint_eq(sc.default_within, SIM_S(2));
     ck_assert_str_eq(sc.device.dev.model, "SARA-R500S");
     ck_assert_str_eq(sc.device.dev.pin, "1234");
-    ck_assert_uint_eq(sc.device.dev.boot_ns, SIM_S(3));
-    ck_assert_uint_eq(sc.device.dev.reboot_ns, SIM_S(15));
+    ck_assert_uint_eq(sc.device.dev.timing[TIM_BOOT], SIM_S(3));
+    ck_assert_uint_eq(sc.device.dev.timing[TIM_REBOOT], SIM_S(15));
     ck_assert_int_eq(sc.device.dev.rsrp_dbm, -100);
     ck_assert_uint_eq(sc.device.nnvm, 2);
     ck_assert_str_eq(sc.device.nvm[0].key, "+UMNOPROF");
@@ -133,7 +133,7 @@ START_TEST(unknown_fields_are_named)
             "unknown field; expected one of \"send\", \"port\", \"note\"");
     rejects("{\"device\": {\"imie\": \"1\"}}", "t.json: $.device.imie: ", "unknown field");
     rejects("{\"device\": {\"timing\": {\"install\": \"25m\"}}}", "t.json: $.device.timing.install: ",
-            "expected one of \"boot\", \"registration\", \"reboot\"");
+            "expected one of \"boot\", \"reboot\", \"registration\"");
 }
 END_TEST
 
