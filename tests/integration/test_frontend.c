@@ -159,9 +159,18 @@ START_TEST(a_client_that_never_reads_cannot_grow_the_simulator)
     char line[256];
     read_line(other, line, sizeof(line));
     ck_assert_str_eq(line, "{\"ok\":true}");
+    /* the simulator stopped taking requests long before the end */
+    ck_assert_msg(sent < 30000, "all %d requests were taken", sent);
     long after = rss_kb(S.pid);
+#if !defined(__SANITIZE_ADDRESS__)
+    /* (under AddressSanitizer freed memory sits in quarantine: RSS says
+     * nothing there) */
     ck_assert_msg(after - before < 32 * 1024, "RSS grew from %ld kB to %ld kB (%d requests sent)", before, after,
                   sent);
+#else
+    (void)after;
+    (void)before;
+#endif
     close(other);
     close(hog);
     simproc_cleanup(&S);
