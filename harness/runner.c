@@ -456,7 +456,7 @@ static int setup(runner *r)
     modem_config cfg;
     sc_device_config(&r->sc->device, r->statedir, &cfg);
     sc_env_io io = { host_rx, on_trace, log_cb, r, notice_cb };
-    if (sc_env_create(&r->env, r->sc, &r->clk, &cfg, &io, err, sizeof(err)))
+    if (sc_env_create(&r->env, r->sc, &r->clk, &cfg, &io, NULL, err, sizeof(err)))
         return setup_error(r, RUN_ERROR, "%s", err);
     r->m = r->env.m;
     if ((rc = check_requires(r)))

@@ -71,9 +71,11 @@ static void modem_notice_cb(void *ctx, const char *text)
     e->io.notice(e->io.ctx, text);
 }
 
-int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg, const sc_env_io *io, char *err,
-                  size_t errlen)
+int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg_in, const sc_env_io *io,
+                  const net_world_ops *fallback, char *err, size_t errlen)
 {
+    modem_config cfg_copy = *cfg_in;
+    modem_config *cfg = &cfg_copy;
     memset(e, 0, sizeof(*e));
     e->sc = sc;
     e->clk = c;
@@ -83,14 +85,24 @@ int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg
     wire_init(&e->wire, c, &wio);
     if (cfg->state_dir && sc_device_preset_nvm(&sc->device, cfg->state_dir, err, errlen))
         return -1;
+    if (networld_create(&e->net, c, &sc->net, fallback)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    networld_set_log(e->net, env_log, e);
+    cfg->world = networld_ops(e->net);
     modem_io mio = { modem_to_host, modem_trace, e, io->notice ? modem_notice_cb : NULL };
     int rc = modem_create(&e->m, c, cfg, &mio, err, errlen);
+    if (!rc)
+        networld_attach(e->net, e->m);
     if (rc) {
+        networld_destroy(e->net);
+        e->net = NULL;
         if (!err[0])
             snprintf(err, errlen, "%s", strerror(-rc));
         return -1;
     }
-    world_io wo = { e->m, c, &e->wire, env_log, e };
+    world_io wo = { e->m, c, &e->wire, env_log, e, e->net };
     if (world_create(&e->world, sc, &wo)) {
         snprintf(err, errlen, "out of memory");
         modem_destroy(e->m);
@@ -114,6 +126,7 @@ void sc_env_destroy(sc_env *e)
 {
     world_destroy(e->world);
     modem_destroy(e->m);
+    networld_destroy(e->net);
     wire_free(&e->wire);
     memset(e, 0, sizeof(*e));
 }

@@ -37,13 +37,17 @@ typedef struct sc_env {
     modem *m;
     wire wire;
     world *world;
+    networld *net;         /* the simulated hosts behind the radio */
     sc_env_io io;
 } sc_env;
 
 /* cfg: the modem configuration (see sc_device_config); the device's NVM
- * presets are written into cfg->state_dir first.  0 or -1 with err set. */
-int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg, const sc_env_io *io, char *err,
-                  size_t errlen);
+ * presets are written into cfg->state_dir first.  The scenario's hosts
+ * (world.hosts) become the world behind the radio; what they do not
+ * simulate goes to `fallback` (the real network in live sarasim; NULL in
+ * the harness: nothing).  0 or -1 with err set. */
+int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg, const sc_env_io *io,
+                  const net_world_ops *fallback, char *err, size_t errlen);
 /* Store the device's files, arm the world, power on (unless "powered":
  * false).  0 or -1 with err set. */
 int sc_env_start(sc_env *e, char *err, size_t errlen);

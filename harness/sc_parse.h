@@ -50,4 +50,11 @@ int sc_flatten_steps(sc_pctx *c, const cJSON *arr, sc_flat *fl);
 void sc_flat_free(sc_flat *fl);
 void sc_action_free(sc_action *a);
 
+/* harness/sc_net_parse.c: world.hosts, and the faults of one host
+ * (check_keys: the object holds nothing else).  *mask says which fields
+ * the object set (NWF_*). */
+int sc_parse_hosts(sc_pctx *c, const cJSON *arr, nw_config *net);
+int sc_parse_faults(sc_pctx *c, const cJSON *o, int check_keys, nw_faults *f, unsigned *mask);
+extern const char *const sc_fault_keys[];
+
 #endif

@@ -11,7 +11,7 @@
 
 /* ---------------- actions ---------------- */
 
-#define ACTION_KEYS_MAX 6
+#define ACTION_KEYS_MAX 12
 
 typedef struct action_def {
     const char *name;
@@ -36,6 +36,10 @@ static const action_def action_defs[] = {
     { "override", ACT_OVERRIDE, { "command", "response", "result", "once", NULL } },
     { "override_clear", ACT_OVERRIDE_CLEAR, { "command", NULL } },
     { "control", ACT_CONTROL, { "request", NULL } },
+    { "host", ACT_HOST,
+      { "name", "dns", "dns_delay", "refuse", "unreachable", "stall", "reset_after", "drop", "duplicate", "delay",
+        NULL } },
+    { "pdp_drop", ACT_PDP_DROP, { NULL } },
 };
 #define NACTIONS (sizeof(action_defs) / sizeof(action_defs[0]))
 
@@ -45,6 +49,7 @@ void sc_action_free(sc_action *a)
     free(a->pattern);
     free(a->info);
     free(a->request);
+    free(a->host);
     memset(a, 0, sizeof(*a));
 }
 
@@ -197,6 +202,11 @@ static int parse_action_params(sc_pctx *c, const cJSON *obj, const action_def *d
         return 0;
     case ACT_OVERRIDE: return parse_override(c, obj, a);
     case ACT_OVERRIDE_CLEAR: return sc_opt_string(c, obj, "command", &a->pattern) < 0 ? -1 : 0;
+    case ACT_HOST:
+        if (sc_req_string(c, obj, "name", &a->host) < 0 ||
+            sc_parse_faults(c, obj, 0, &a->faults, &a->fault_mask) < 0)
+            return -1;
+        return a->fault_mask ? 0 : sc_fail(c, "expected at least one fault (\"dns\", \"refuse\", \"stall\", ...)");
     case ACT_CONTROL: {
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(obj, "request");
         if (!cJSON_IsObject(r) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "cmd")))

@@ -281,26 +281,16 @@ static int parse_vars(sc_pctx *c, const cJSON *v, scenario *sc, sc_var_scope *vs
     return rc;
 }
 
-static int parse_list(sc_pctx *c, const cJSON *root, const char *key, size_t elem, void **out, size_t *n)
+/* The world's events: arr is an array (the path already names it). */
+static int parse_events(sc_pctx *c, const cJSON *arr, scenario *sc)
 {
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, key);
-    *n = 0;
-    if (!a)
-        return 0;
-    if (!cJSON_IsArray(a))
-        return sc_fail_at(c, key, "expected an array");
-    *out = calloc((size_t)cJSON_GetArraySize(a) + 1, elem);
-    return *out ? 0 : sc_fail(c, "out of memory");
-}
-
-static int parse_world(sc_pctx *c, const cJSON *root, scenario *sc)
-{
-    if (parse_list(c, root, "world", sizeof(*sc->world), (void **)&sc->world, &sc->nworld))
-        return -1;
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "world");
-    size_t mark = sc_push_key(c, "world");
+    if (!cJSON_IsArray(arr))
+        return sc_fail(c, "expected an array of world events");
+    sc->world = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*sc->world));
+    if (!sc->world)
+        return sc_fail(c, "out of memory");
     int rc = 0;
-    for (const cJSON *it = a ? a->child : NULL; it && !rc; it = it->next) {
+    for (const cJSON *it = arr->child; it && !rc; it = it->next) {
         size_t m2 = sc_push_index(c, sc->nworld);
         rc = sc_parse_world_event(c, it, &sc->world[sc->nworld++]);
         sc_pop(c, m2);
@@ -313,6 +303,33 @@ static int parse_world(sc_pctx *c, const cJSON *root, scenario *sc)
         if (!known) {
             size_t m2 = sc_push_index(c, i);
             rc = sc_fail_at(c, "when", "no world event has \"id\": \"%s\"", t->arg);
+            sc_pop(c, m2);
+        }
+    }
+    return rc;
+}
+
+/* "world": an array of events, or {"hosts": [...], "events": [...]}. */
+static int parse_world(sc_pctx *c, const cJSON *root, scenario *sc)
+{
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "world");
+    if (!w)
+        return 0;
+    size_t mark = sc_push_key(c, "world");
+    int rc;
+    if (cJSON_IsArray(w)) {
+        rc = parse_events(c, w, sc);
+    } else {
+        static const char *const keys[] = { "hosts", "events", "note", NULL };
+        rc = sc_expect_object(c, w, "an array of events, or {\"hosts\": [...], \"events\": [...]}") ||
+             sc_check_keys(c, w, keys);
+        const cJSON *hosts = cJSON_GetObjectItemCaseSensitive(w, "hosts");
+        if (!rc && hosts)
+            rc = sc_parse_hosts(c, hosts, &sc->net);
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(w, "events");
+        if (!rc && ev) {
+            size_t m2 = sc_push_key(c, "events");
+            rc = parse_events(c, ev, sc);
             sc_pop(c, m2);
         }
     }
@@ -455,6 +472,7 @@ void scenario_free(scenario *sc)
         free(sc->world[i].id);
     }
     free(sc->world);
+    nw_config_free(&sc->net);
     for (size_t i = 0; i < sc->device.nnvm; i++) {
         free(sc->device.nvm[i].key);
         free(sc->device.nvm[i].s);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "networld.h"
 #include "sim/clock.h"
 #include "sim/device.h"
 
@@ -105,6 +106,8 @@ typedef enum {
     ACT_OVERRIDE,       /* forced response */
     ACT_OVERRIDE_CLEAR,
     ACT_CONTROL,        /* any control-channel request (sim/control.h) */
+    ACT_HOST,           /* faults of a simulated host (world.hosts) */
+    ACT_PDP_DROP,       /* the network deactivates the data context */
 } sc_act_kind;
 
 typedef enum { WIRE_TO_HOST = 0, WIRE_TO_MODULE = 1 } sc_wire_dir;
@@ -130,6 +133,10 @@ typedef struct sc_action {
     int once;
     /* ACT_CONTROL */
     char *request;      /* one JSON object, unformatted */
+    /* ACT_HOST */
+    char *host;
+    nw_faults faults;
+    unsigned fault_mask; /* which of them the action sets */
 } sc_action;
 
 typedef struct sc_world_event {
@@ -230,6 +237,7 @@ typedef struct scenario {
     sc_device device;
     sc_world_event *world;
     size_t nworld;
+    nw_config net;      /* world.hosts: the simulated network */
     sc_step *host;
     size_t nhost;
 } scenario;
@@ -243,6 +251,13 @@ int scenario_load(scenario *sc, const char *path, char *err, size_t errlen);
 int scenario_parse(scenario *sc, const char *file, const char *dir, const char *text, size_t len, char *err,
                    size_t errlen);
 void scenario_free(scenario *sc);
+/* A --world file: {"hosts": [...]} as in a scenario's world.  0 or -1 with
+ * err naming the file, the field and what was expected. */
+int sc_load_world_file(const char *path, nw_config *net, char *err, size_t errlen);
+/* The "host" control command / world action from JSON: {"name": ..., and
+ * any of the faults of docs/network.md}.  0 or -1 with err set. */
+typedef struct cJSON cJSON;
+int sc_host_faults_json(networld *w, const cJSON *req, char *err, size_t errlen);
 
 /* Step kinds and assert kinds by name ("expect", "file"). */
 const char *scenario_step_name(sc_step_kind k);

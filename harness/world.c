@@ -64,9 +64,16 @@ static void wlog(world *w, const char *fmt, ...)
 
 /* ---------------- actions ---------------- */
 
+static int host_faults_hook(void *ctx, const cJSON *req, char *err, size_t errlen)
+{
+    world *w = ctx;
+    return sc_host_faults_json(w->io.net, req, err, errlen);
+}
+
 static int control_action(world *w, const sc_action *a, char *err, size_t errlen)
 {
-    char *reply = control_handle(w->io.m, a->request, strlen(a->request), NULL);
+    control_hooks hooks = { NULL, host_faults_hook, w };
+    char *reply = control_handle(w->io.m, a->request, strlen(a->request), &hooks);
     cJSON *r = reply ? cJSON_Parse(reply) : NULL;
     int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"));
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
@@ -107,6 +114,18 @@ static int wire_action(world *w, const sc_action *a, char *err, size_t errlen)
     return 0;
 }
 
+static int host_action(world *w, const sc_action *a, char *err, size_t errlen)
+{
+    nw_faults f;
+    if (!w->io.net || networld_get_faults(w->io.net, a->host, &f)) {
+        snprintf(err, errlen, "host \"%s\": no such host in world.hosts", a->host);
+        return -1;
+    }
+    nw_faults_apply(&f, &a->faults, a->fault_mask);
+    networld_set_faults(w->io.net, a->host, &f);
+    return 0;
+}
+
 int world_apply(world *w, const sc_action *a, const char *who, char *err, size_t errlen)
 {
     modem *m = w->io.m;
@@ -121,6 +140,8 @@ int world_apply(world *w, const sc_action *a, const char *who, char *err, size_t
     case ACT_OVERRIDE:
     case ACT_OVERRIDE_CLEAR: return override_action(w, a, err, errlen);
     case ACT_CONTROL: return control_action(w, a, err, errlen);
+    case ACT_HOST: return host_action(w, a, err, errlen);
+    case ACT_PDP_DROP: modem_network_pdp_drop(m); return 0;
     }
     snprintf(err, errlen, "unknown action");
     return -1;

@@ -15,6 +15,7 @@
 #ifndef SARASIM_WORLD_H
 #define SARASIM_WORLD_H
 
+#include "networld.h"
 #include "scenario.h"
 #include "sim/modem.h"
 #include "wire.h"
@@ -25,6 +26,7 @@ typedef struct world_io {
     wire *wire;                               /* faults on the UART; NULL = unsupported */
     void (*log)(void *ctx, const char *text); /* one EV line for the trace, optional */
     void *ctx;
+    networld *net;                            /* the simulated hosts; NULL = none */
 } world_io;
 
 typedef struct world world;

@@ -1,5 +1,5 @@
 /* cmd_misc.c - configuration commands host libraries touch at bring-up:
- * +UDCONF=1, +UGPRF, +USECMODE, +CMGF, +CSCS, +UGPIOC, +USOCL, +USIO. */
+ * +UDCONF=1, +UGPRF, +USECMODE, +CMGF, +CSCS, +UGPIOC, +USIO. */
 #include <stdio.h>
 #include <string.h>
 
@@ -104,20 +104,6 @@ static int cmd_UGPIOC(cmd_ctx *x)
     return AT_OK;
 }
 
-static int cmd_USOCL(cmd_ctx *x)
-{
-    const at_cmd *c = x->cmd;
-    long sock, async = 0;
-    if (c->type == AT_TEST) {
-        cmd_info(x, "+USOCL: (0-6),(0-1)");
-        return AT_OK;
-    }
-    if (c->type != AT_SET || at_arg_int(c, 0, &sock, 0, 6) != 0 || at_arg_int(c, 1, &async, 0, 1) < 0)
-        return CMD_BAD_PARAM;
-    /* No socket is ever open on the simulated module. */
-    return AT_CME(CME_NOT_ALLOWED);
-}
-
 static int cmd_USIO(cmd_ctx *x)
 {
     const at_cmd *c = x->cmd;
@@ -142,7 +128,6 @@ const cmd_def cmd_misc_defs[] = {
     { "+CMGF", cmd_CMGF, 0 },
     { "+CSCS", cmd_CSCS, 0 },
     { "+UGPIOC", cmd_UGPIOC, 0 },
-    { "+USOCL", cmd_USOCL, 0 },
     { "+USIO", cmd_USIO, 0 },
     { NULL, NULL, 0 },
 };

@@ -86,6 +86,17 @@ char *control_handle(modem *m, const char *line, size_t len, const control_hooks
         char *js = modem_state_json(m);
         reply = reply_ok(cJSON_Parse(js));
         free(js);
+    } else if (!strcmp(cmd->valuestring, "pdp_drop")) {
+        modem_network_pdp_drop(m);
+        reply = reply_ok(NULL);
+    } else if (!strcmp(cmd->valuestring, "host")) {
+        char err[256];
+        if (!hooks || !hooks->host_faults)
+            reply = reply_error("host: no simulated network here%s", "");
+        else if (hooks->host_faults(hooks->ctx, req, err, sizeof(err)))
+            reply = reply_error("%s", err);
+        else
+            reply = reply_ok(NULL);
     } else if (!strcmp(cmd->valuestring, "set_time_scale")) {
         const cJSON *sc = cJSON_GetObjectItemCaseSensitive(req, "scale");
         if (!cJSON_IsNumber(sc) || !(sc->valuedouble >= 0.001 && sc->valuedouble <= 1e6))
@@ -96,7 +107,7 @@ char *control_handle(modem *m, const char *line, size_t len, const control_hooks
             reply = reply_ok(NULL);
     } else {
         reply = reply_error("unknown cmd \"%s\" (power_cut, power_on, reset, restart, signal, state, "
-                            "set_time_scale, install_error)",
+                            "set_time_scale, install_error, pdp_drop, host)",
                             cmd->valuestring);
     }
     cJSON_Delete(req);

@@ -13,6 +13,9 @@
  *   {"cmd":"signal","lost":true}   coverage lost (false: restored)
  *   {"cmd":"state"}                {"ok":true,"state":{...}}
  *   {"cmd":"set_time_scale","scale":60}   (front end hook)
+ *   {"cmd":"pdp_drop"}             the network deactivates the data context
+ *   {"cmd":"host","name":"echo.test","refuse":true, ...}
+ *                                  faults of a simulated host (front end hook)
  *
  * Replies: {"ok":true,...} or {"ok":false,"error":"<what was wrong>"}.
  */
@@ -21,9 +24,14 @@
 
 #include "modem.h"
 
+typedef struct cJSON cJSON;
+
 typedef struct control_hooks {
     /* Return 0 or a negative errno; NULL = not supported here. */
     int (*set_time_scale)(void *ctx, double scale);
+    /* {"cmd":"host","name":...,<faults>}: the simulated network's faults
+     * (harness/networld.h).  0, or -1 with err set; NULL = no such network. */
+    int (*host_faults)(void *ctx, const cJSON *req, char *err, size_t errlen);
     void *ctx;
 } control_hooks;
 

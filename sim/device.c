@@ -40,6 +40,7 @@ void device_cfg_default(device_cfg *d)
     d->rsrp_dbm = -85;
     d->rsrq_db = -10;
     timing_default(d->timing);
+    link_cfg_default(d->link);
     d->fs_capacity = 1024 * 1024;
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "ip.h"
 #include "timing.h"
 
 typedef struct device_cfg {
@@ -27,6 +28,7 @@ typedef struct device_cfg {
     char oper_name[24];
     int rsrp_dbm;       /* signal at start */
     int rsrq_db;
+    link_cfg link[LINK__COUNT]; /* radio link per RAT (Cat-M1, NB-IoT) */
     /* timing profile: every simulated delay (sim/timing.h) */
     sim_ns timing[TIM__COUNT];
     uint32_t fs_capacity; /* flash file system size in bytes */

@@ -400,11 +400,18 @@ void modem_set_sink(modem *m, int port, data_sink sink)
         at_rx_reset(&m->port[port].rx);
 }
 
+void modem_cmd_defer(modem *m, int port, sim_ns delay, cmd_fn fn)
+{
+    modem_port *p = &m->port[port];
+    if (!p->busy)
+        return;
+    p->defer_fn = fn;
+    clk_timer_start(m->clk, &p->defer_timer, delay);
+}
+
 int cmd_defer(cmd_ctx *x, sim_ns delay, cmd_fn fn)
 {
-    modem_port *p = &x->m->port[x->port];
-    p->defer_fn = fn;
-    clk_timer_start(x->m->clk, &p->defer_timer, delay);
+    modem_cmd_defer(x->m, x->port, delay, fn);
     return AT_PENDING;
 }
 
@@ -477,6 +484,7 @@ static void port_clear(modem *m, modem_port *p, const char *why)
 static void stop_everything(modem *m, const char *why)
 {
     clk_timer_stop(m->clk, &m->boot_timer);
+    cmd_sock_stop(m);
     net_stop(m);
     fwupd_stop(m);
     for (int i = 0; i < MODEM_PORTS; i++)
@@ -763,6 +771,7 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
     m->io = *io;
     m->power = MODEM_OFF;
     m->net_time_base = cfg->net_time_base;
+    m->net_world = cfg->world;
     modem_sim_insert(m);
     int rc = 0;
     if (cfg->state_dir) {
@@ -779,7 +788,13 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
         snprintf(err, errlen, "file system %s/fs: %s", cfg->state_dir, strerror(-rc));
     if (!rc)
         rc = cmd_table_init(&m->cmds);
+    if (!rc)
+        rc = ip_init(m);
+    if (!rc)
+        rc = cmd_sock_init(m);
     if (rc) {
+        cmd_table_free(&m->cmds);
+        ip_free(m);
         free(m->state_dir);
         nvm_free(&m->nvm);
         fs_free(&m->fs);
@@ -816,6 +831,8 @@ void modem_destroy(modem *m)
         bytebuf_free(&p->urcq);
     }
     cmd_table_free(&m->cmds);
+    cmd_sock_free(m);
+    ip_free(m);
     fwupd_free(&m->fw);
     override_list_free(&m->overrides);
     nvm_free(&m->nvm);
@@ -856,6 +873,14 @@ void modem_set_pacing(modem *m, int on)
 }
 
 void modem_set_signal(modem *m, int lost, int rsrp_dbm) { net_set_signal(m, lost, rsrp_dbm); }
+
+void modem_network_pdp_drop(modem *m)
+{
+    if (m->power != MODEM_READY)
+        return;
+    modem_trace_event(m, "net pdp dropped by the network");
+    net_psd_deactivate(m);
+}
 
 int64_t modem_wall_seconds(const modem *m)
 {

@@ -59,6 +59,7 @@ typedef struct modem_config {
     int aux_uart;          /* the auxiliary UART is wired */
     int pacing;            /* bytes take their wire time */
     int64_t net_time_base; /* network time (Unix seconds) at simulated t=0 */
+    net_world_ops world;   /* what is behind the radio; all NULL: nothing answers */
 } modem_config;
 
 /* Creates a powered-off modem.  On failure returns -errno and, when err is
@@ -72,6 +73,9 @@ void modem_power_on(modem *m);
 void modem_power_cut(modem *m);
 void modem_reset(modem *m); /* RESET_N: an abrupt reboot */
 void modem_set_signal(modem *m, int lost, int rsrp_dbm);
+/* The network deactivates the data context of the host's PSD profile
+ * (+UUPSDD, the sockets close). */
+void modem_network_pdp_drop(modem *m);
 /* As if the simulator process were killed and started again on the same
  * state dir: power cut, everything not in the state dir forgotten, boot. */
 void modem_restart(modem *m);

@@ -11,6 +11,7 @@
 #include "../protocol/bytebuf.h"
 #include "cmd.h"
 #include "fwupd.h"
+#include "ip.h"
 #include "modem.h"
 #include "net.h"
 #include "nvm.h"
@@ -109,6 +110,9 @@ struct modem {
     uint32_t fw_corrupt_rate;
     int64_t net_time_base;
     fs fs;                /* the flash file system (fs/fs.h) */
+    ip_state *ip;         /* endpoints, DNS, the radio link (sim/ip.h) */
+    struct sock_table *socks; /* the host's sockets (sim/cmd_sock.c) */
+    net_world_ops net_world; /* the world behind the radio */
     override_list overrides; /* forced responses (world faults) */
 };
 
@@ -158,6 +162,15 @@ void modem_sim_insert(modem *m);
 void modem_enter_fwupdate(modem *m);
 /* Write firmware.json: the installed version and the corrupt-firmware flag. */
 int modem_save_firmware(modem *m);
+
+/* Finish the pending command on `port` by calling fn (with the same
+ * command) `delay` from now; nothing if no command is pending there. */
+void modem_cmd_defer(modem *m, int port, sim_ns delay, cmd_fn fn);
+
+/* sim/cmd_sock.c: the socket table's lifecycle. */
+int cmd_sock_init(modem *m);
+void cmd_sock_stop(modem *m);
+void cmd_sock_free(modem *m);
 
 /* sim/cmd_fs.c: per-port download state.  init once at creation; drop
  * forgets a download in progress (power off, reboot) with a trace event

@@ -8,19 +8,24 @@
 
 static void reg_timer_cb(clk_timer *t);
 static void psd_timer_cb(clk_timer *t);
+static void rrc_timer_cb(clk_timer *t);
 
 void net_init(net *n, modem *m)
 {
     memset(n, 0, sizeof(*n));
     clk_timer_init(&n->reg_timer, reg_timer_cb, m);
     clk_timer_init(&n->psd_timer, psd_timer_cb, m);
+    clk_timer_init(&n->rrc_timer, rrc_timer_cb, m);
 }
 
 void net_stop(modem *m)
 {
     net *n = &m->net;
+    ip_stop(m);
     clk_timer_stop(m->clk, &n->reg_timer);
     clk_timer_stop(m->clk, &n->psd_timer);
+    clk_timer_stop(m->clk, &n->rrc_timer);
+    n->rrc_connected = 0;
     n->cfun = 0;
     n->stat = REG_NONE;
     n->attached = 0;
@@ -91,8 +96,10 @@ static void detach(modem *m)
     net *n = &m->net;
     if (n->psd_active) {
         n->psd_active = 0;
+        ip_bearer_down(m, IP_USER_HOST);
         modem_urc(m, "+UUPSDD: 0");
     }
+    ip_bearer_down(m, IP_USER_MODULE);
     for (int cid = 0; cid <= NET_MAX_CID; cid++) {
         if (n->pdp_active[cid]) {
             n->pdp_active[cid] = 0;
@@ -164,6 +171,7 @@ void net_set_signal(modem *m, int lost, int rsrp_dbm)
     if (!lost && rsrp_dbm)
         m->net.rsrp_dbm = rsrp_dbm;
     modem_trace_event(m, "signal %s rsrp=%d", lost ? "lost" : "present", m->net.rsrp_dbm);
+    ip_coverage_changed(m);
     net_update(m);
 }
 
@@ -236,6 +244,30 @@ int net_psd_deactivate(modem *m)
     if (!m->net.psd_active)
         return -1;
     m->net.psd_active = 0;
+    ip_bearer_down(m, IP_USER_HOST);
     modem_urc(m, "+UUPSDD: 0");
     return 0;
+}
+
+/* RRC: any packet on the link keeps the connection up; the network
+ * releases it after rrc_inactivity without traffic (+CSCON). */
+static void rrc_timer_cb(clk_timer *t)
+{
+    modem *m = t->data;
+    m->net.rrc_connected = 0;
+    modem_trace_event(m, "net rrc=0");
+    if (nvm_get(&m->nvm, SET_CSCON))
+        modem_urc(m, "+CSCON: 0");
+}
+
+void net_traffic(modem *m)
+{
+    net *n = &m->net;
+    clk_timer_start(m->clk, &n->rrc_timer, m->dev.timing[TIM_RRC_INACTIVITY]);
+    if (n->rrc_connected)
+        return;
+    n->rrc_connected = 1;
+    modem_trace_event(m, "net rrc=1");
+    if (nvm_get(&m->nvm, SET_CSCON))
+        modem_urc(m, "+CSCON: 1");
 }

@@ -30,8 +30,10 @@ typedef struct net {
     int pdp_active[NET_MAX_CID + 1];
     int psd_active;      /* +UPSDA profile 0 */
     int ceer_cause;
+    int rrc_connected;   /* +CSCON: an RRC connection is up */
     clk_timer reg_timer;
     clk_timer psd_timer;
+    clk_timer rrc_timer;
 } net;
 
 void net_init(net *n, modem *m);
@@ -54,6 +56,8 @@ int net_psd_activate(modem *m);
 int net_psd_deactivate(modem *m);
 int net_set_attach(modem *m, int on);
 int net_set_pdp(modem *m, int cid, int on);
+/* A packet crossed the radio: the RRC connection is (kept) up. */
+void net_traffic(modem *m);
 
 /* Cell parameters reported by +UCGED / +CREG. */
 #define NET_TAC "E8FE"

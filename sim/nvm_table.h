@@ -47,6 +47,7 @@
     X(SET_CMGF, "+CMGF", INT, VOLATILE, 1, 0, NULL)                                \
     X(SET_COPS_FORMAT, "+COPS.format", INT, VOLATILE, 1, 0, NULL)                  \
     X(SET_CTZR, "+CTZR", INT, VOLATILE, 1, 0, NULL)                                \
+    X(SET_CSCON, "+CSCON", INT, VOLATILE, 1, 0, NULL)                              \
     X(SET_UAUTH_TYPE, "+UAUTHREQ.auth", INT, NVM, 11, 0, NULL)                     \
     X(SET_UAUTH_USER, "+UAUTHREQ.user", STR, NVM, 11, 0, "")                       \
     X(SET_UAUTH_PASS, "+UAUTHREQ.pass", STR, NVM, 11, 0, "")                       \

@@ -24,6 +24,12 @@
       "our choice; a scan takes seconds to minutes on the module")                                            \
     X(TIM_UPSDA, "upsda", SIM_MS(200), "AT+UPSDA=0,3 OK until +UUPSDA",                                        \
       "our choice; ubxlib waits up to 3 s for the URC")                                                       \
+    X(TIM_DNS_TIMEOUT, "dns_timeout", SIM_S(30), "a DNS query without an answer until it fails",             \
+      "our choice")                                                                                           \
+    X(TIM_TCP_CONNECT_TIMEOUT, "tcp_connect_timeout", SIM_S(30), "a TCP SYN without an answer until the "   \
+      "connect fails", "our choice (a stack's SYN retries; ubxlib allows +USOCO 30 s)")                       \
+    X(TIM_RRC_INACTIVITY, "rrc_inactivity", SIM_S(10), "no traffic until the network releases the RRC "    \
+      "connection (+CSCON: 0)", "our choice; networks use 5-20 s")                                            \
     X(TIM_FFS_TIMEOUT, "ffs_timeout", SIM_S(20), "+UDWNFILE: a stalled byte stream until FFS TIMEOUT",         \
       "u-blox AT manual (SARA-R4 §17.2: 20 s, 30 s on its UART); the R5 value is unverified")                      \
     X(TIM_FWUPD_RESTART, "fwupd_restart", SIM_S(2),                                                            \

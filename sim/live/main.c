@@ -30,6 +30,10 @@ typedef struct options {
     device_cfg dev;
     const char *scenario_path; /* --scenario: its device and world, not its host */
     scenario sc;
+    const char *world_path;    /* --world: hosts behind the radio */
+    nw_config world;
+    const char **host_map;     /* --host NAME=ADDR, as given */
+    size_t nhost_map;
 } options;
 
 typedef struct app {
@@ -44,6 +48,8 @@ typedef struct app {
     FILE *trace;
     uv_signal_t sigint, sigterm;
     sc_env env; /* with --scenario: the modem inside its world */
+    uv_net *realnet;  /* the real network behind the radio */
+    networld *net;    /* the simulated hosts (env.net with --scenario) */
 } app;
 
 static void usage(FILE *f)
@@ -64,6 +70,9 @@ static void usage(FILE *f)
             "  --control PATH      Unix socket for JSON control commands\n"
             "  --scenario FILE     play a scenario's device and world (docs/scenarios.md) around\n"
             "                      your own host application; device flags given here win\n"
+            "  --world FILE        hosts behind the radio: {\"hosts\": [...]} (docs/network.md)\n"
+            "  --host NAME=ADDR    the module resolves NAME to this machine's ADDR (a real\n"
+            "                      endpoint; repeatable), e.g. --host echo.test=127.0.0.1\n"
             "  --help, --version\n");
 }
 
@@ -95,7 +104,7 @@ static int load_scenario_arg(int argc, char **argv, options *o)
 static int parse_args(int argc, char **argv, options *o)
 {
     enum { O_PTY = 1, O_AUX, O_STATE, O_MODEL, O_PRODUCT, O_FW, O_IMEI, O_SCALE, O_BOOT, O_PACING,
-           O_TRACE, O_CONTROL, O_SCENARIO, O_HELP, O_VERSION };
+           O_TRACE, O_CONTROL, O_SCENARIO, O_WORLD, O_HOST, O_HELP, O_VERSION };
     static const struct option longopts[] = {
         { "pty", required_argument, NULL, O_PTY },
         { "aux-pty", required_argument, NULL, O_AUX },
@@ -110,6 +119,8 @@ static int parse_args(int argc, char **argv, options *o)
         { "trace", required_argument, NULL, O_TRACE },
         { "control", required_argument, NULL, O_CONTROL },
         { "scenario", required_argument, NULL, O_SCENARIO },
+        { "world", required_argument, NULL, O_WORLD },
+        { "host", required_argument, NULL, O_HOST },
         { "help", no_argument, NULL, O_HELP },
         { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
@@ -151,6 +162,20 @@ static int parse_args(int argc, char **argv, options *o)
         case O_TRACE: o->trace = optarg; break;
         case O_CONTROL: o->control = optarg; break;
         case O_SCENARIO: break; /* loaded above */
+        case O_WORLD: o->world_path = optarg; break;
+        case O_HOST: {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || !eq[1] || eq - optarg > 253) {
+                fprintf(stderr, "sarasim: --host: expected NAME=ADDR (echo.test=127.0.0.1), got \"%s\"\n", optarg);
+                return -1;
+            }
+            const char **hm = realloc(o->host_map, (o->nhost_map + 1) * sizeof(*hm));
+            if (!hm)
+                return -1;
+            o->host_map = hm;
+            o->host_map[o->nhost_map++] = optarg;
+            break;
+        }
         case O_HELP: usage(stdout); exit(0);
         case O_VERSION: printf("sarasim %s\n", SARASIM_VERSION); exit(0);
         default: usage(stderr); return -1;
@@ -159,6 +184,17 @@ static int parse_args(int argc, char **argv, options *o)
     if (optind < argc) {
         fprintf(stderr, "sarasim: unexpected argument \"%s\"\n", argv[optind]);
         return -1;
+    }
+    if (o->world_path) {
+        char err[1024];
+        if (o->scenario_path) {
+            fprintf(stderr, "sarasim: --world: a scenario brings its own world (world.hosts)\n");
+            return -1;
+        }
+        if (sc_load_world_file(o->world_path, &o->world, err, sizeof(err))) {
+            fprintf(stderr, "sarasim: --world: %s\n", err);
+            return -1;
+        }
     }
     return 0;
 }
@@ -213,20 +249,60 @@ static void on_host_input(void *ctx, int port, uint32_t rate, const uint8_t *p, 
         sc_env_host_write(&a->env, port, p, n);
 }
 
-/* The modem alone, or inside the scenario's world. */
-static int create_modem(app *a, const modem_config *cfg, char *err, size_t errlen)
+/* The real network behind the radio: --host names, and the "real" hosts
+ * of a --world file or a scenario are its endpoints. */
+static int create_realnet(app *a, char *err, size_t errlen)
 {
+    if (uv_net_create(&a->realnet, &a->loop, &a->simclock)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < a->opt.nhost_map; i++) {
+        const char *arg = a->opt.host_map[i];
+        const char *eq = strchr(arg, '=');
+        char name[256];
+        snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+        if (uv_net_map(a->realnet, name, eq + 1))
+            return -1;
+    }
+    const nw_config *w = a->opt.scenario_path ? &a->opt.sc.net : &a->opt.world;
+    for (size_t i = 0; i < w->nhosts; i++)
+        if (w->hosts[i].real && uv_net_map(a->realnet, w->hosts[i].name, w->hosts[i].real))
+            return -1;
+    return 0;
+}
+
+/* The modem alone, or inside the scenario's world; either way behind a
+ * simulated network (--world, or none) routed to the real one. */
+static int create_modem(app *a, const modem_config *cfg_in, char *err, size_t errlen)
+{
+    if (create_realnet(a, err, errlen))
+        return -1;
+    net_world_ops real = uv_net_ops(a->realnet);
     if (!a->opt.scenario_path) {
+        modem_config cfg = *cfg_in;
+        if (networld_create(&a->net, &a->clock, &a->opt.world, &real)) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        networld_set_log(a->net, on_world_log, a);
+        cfg.world = networld_ops(a->net);
         modem_io io = { on_to_host, on_trace, a, on_notice };
-        int rc = modem_create(&a->m, &a->clock, cfg, &io, err, errlen);
+        int rc = modem_create(&a->m, &a->clock, &cfg, &io, err, errlen);
         if (rc && !err[0])
             snprintf(err, errlen, "%s", strerror(-rc));
-        return rc ? -1 : 0;
+        if (rc)
+            return -1;
+        networld_attach(a->net, a->m);
+        uv_net_attach(a->realnet, a->m);
+        return 0;
     }
     sc_env_io io = { on_to_host, on_trace, on_world_log, a, on_notice };
-    if (sc_env_create(&a->env, &a->opt.sc, &a->clock, cfg, &io, err, errlen))
+    if (sc_env_create(&a->env, &a->opt.sc, &a->clock, cfg_in, &io, &real, err, errlen))
         return -1;
     a->m = a->env.m;
+    a->net = a->env.net;
+    uv_net_attach(a->realnet, a->m);
     return 0;
 }
 
@@ -319,7 +395,7 @@ int main(int argc, char **argv)
         }
     }
     if (a.opt.control &&
-        (rc = uv_control_open(&a.control, &a.loop, &a.simclock, a.m, a.opt.control, err, sizeof(err)))) {
+        (rc = uv_control_open(&a.control, &a.loop, &a.simclock, a.m, a.net, a.opt.control, err, sizeof(err)))) {
         fprintf(stderr, "sarasim: %s\n", err);
         return 1;
     }
@@ -347,6 +423,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < a.npty; i++)
         uv_pty_close(&a.pty[i]);
     uv_control_close(a.control);
+    uv_net_close(a.realnet);
     uv_simclock_close(&a.simclock);
     uv_walk(&a.loop, close_walk, NULL);
     uv_run(&a.loop, UV_RUN_DEFAULT);
@@ -358,7 +435,11 @@ int main(int argc, char **argv)
         scenario_free(&a.opt.sc);
     } else {
         modem_destroy(a.m);
+        networld_destroy(a.net);
     }
+    uv_net_free(a.realnet);
+    nw_config_free(&a.opt.world);
+    free(a.opt.host_map);
     clk_free(&a.clock);
     if (a.trace)
         fclose(a.trace);

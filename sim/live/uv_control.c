@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/scenario.h"
 #include "sim/control.h"
 #include "uv_host.h"
 
@@ -26,6 +27,7 @@ struct uv_control {
     uv_loop_t *loop;
     uv_simclock *clock;
     modem *m;
+    networld *net;
     uv_pipe_t server;
     char *path;
     conn *conns; /* every open client, so a shutdown can close them */
@@ -45,8 +47,15 @@ static void conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 
 static int set_scale(void *ctx, double scale)
 {
-    uv_simclock_set_scale(ctx, scale);
+    uv_control *ctl = ctx;
+    uv_simclock_set_scale(ctl->clock, scale);
     return 0;
+}
+
+static int host_faults(void *ctx, const cJSON *req, char *err, size_t errlen)
+{
+    uv_control *ctl = ctx;
+    return sc_host_faults_json(ctl->net, req, err, errlen);
 }
 
 static void conn_unlink(conn *c)
@@ -136,7 +145,7 @@ static void send_line(conn *c, const char *reply)
 static void handle_request(conn *c, const char *line, size_t len)
 {
     uv_control *ctl = c->ctl;
-    control_hooks hooks = { set_scale, ctl->clock };
+    control_hooks hooks = { set_scale, host_faults, ctl };
     uv_simclock_sync(ctl->clock);
     char *reply = control_handle(ctl->m, line, len, &hooks);
     uv_simclock_rearm(ctl->clock);
@@ -213,8 +222,8 @@ static void server_closed(uv_handle_t *h)
     free(ctl);
 }
 
-int uv_control_open(uv_control **out, uv_loop_t *loop, uv_simclock *clock, modem *m, const char *path,
-                    char *err, size_t errlen)
+int uv_control_open(uv_control **out, uv_loop_t *loop, uv_simclock *clock, modem *m, networld *net,
+                    const char *path, char *err, size_t errlen)
 {
     struct stat st;
     if (lstat(path, &st) == 0) {
@@ -230,6 +239,7 @@ int uv_control_open(uv_control **out, uv_loop_t *loop, uv_simclock *clock, modem
     ctl->loop = loop;
     ctl->clock = clock;
     ctl->m = m;
+    ctl->net = net;
     ctl->path = strdup(path);
     uv_pipe_init(loop, &ctl->server, 0);
     ctl->server.data = ctl;

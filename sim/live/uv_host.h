@@ -11,6 +11,7 @@
 
 #include "protocol/bytebuf.h"
 #include "sim/clock.h"
+#include "harness/networld.h"
 #include "sim/modem.h"
 
 /* ---- real clock: simulated time = wall time x scale ---- */
@@ -79,10 +80,22 @@ void uv_pty_check_flow(uv_pty *p);
 /* Read what hosts wrote and look again whether one has the port open. */
 void uv_pty_service(uv_pty *p);
 
+/* ---- the real network behind the radio (sim/live/uv_net.c) ---- */
+typedef struct uv_net uv_net;
+int uv_net_create(uv_net **out, uv_loop_t *loop, uv_simclock *clock);
+/* The module's lookups of `name` answer the address of `addr` (a dotted
+ * quad or a host name of this machine). */
+int uv_net_map(uv_net *n, const char *name, const char *addr);
+void uv_net_attach(uv_net *n, modem *m);
+net_world_ops uv_net_ops(uv_net *n);
+/* Close every handle (the loop then runs their callbacks); free after. */
+void uv_net_close(uv_net *n);
+void uv_net_free(uv_net *n);
+
 /* ---- control socket ---- */
 typedef struct uv_control uv_control;
-int uv_control_open(uv_control **out, uv_loop_t *loop, uv_simclock *clock, modem *m, const char *path,
-                    char *err, size_t errlen);
+int uv_control_open(uv_control **out, uv_loop_t *loop, uv_simclock *clock, modem *m, networld *net,
+                    const char *path, char *err, size_t errlen);
 void uv_control_close(uv_control *c);
 
 #endif
