@@ -127,7 +127,7 @@ struct ip_state {
     dns_req *dns;
     uint64_t next_id;
     uint16_t next_port;
-    uint64_t bytes_sent, bytes_received;
+    ip_counters count;
 };
 
 #define DNS_QUERY_BYTES 40   /* on the link: UDP/IP header + question, roughly */
@@ -505,7 +505,6 @@ static void deliver_up(modem *m, packet *p)
             modem_world_resolved(m, p->id, -ENOENT, 0);
         break;
     case PK_UDP_OUT:
-        m->ip->bytes_sent += p->len;
         if (w->udp_send)
             w->udp_send(w->ctx, p->src, p->dst, p->data, p->len);
         break;
@@ -517,7 +516,6 @@ static void deliver_up(modem *m, packet *p)
         break;
     case PK_DATA_OUT: {
         ip_ep *e = ep_by_conn(m, p->id);
-        m->ip->bytes_sent += p->len;
         if (e) {
             e->unsent -= p->len < e->unsent ? p->len : e->unsent;
             if (e->unsent + p->len >= IP_TX_LIMIT && e->unsent < IP_TX_LIMIT) {
@@ -554,7 +552,6 @@ static void deliver_dns(modem *m, packet *p)
 static void deliver_udp(modem *m, packet *p)
 {
     ip_ep *e = ep_by_udp_port(m, p->dst.port);
-    m->ip->bytes_received += p->len;
     if (!e || e->state == EP_DEAD)
         return; /* port unreachable: the datagram is lost */
     if (e->rx.len + p->len > IP_RX_LIMIT) {
@@ -627,8 +624,7 @@ static void deliver_down(modem *m, packet *p)
         ep_notify(e);
         break;
     case PK_DATA_IN:
-        m->ip->bytes_received += p->len;
-        e->in_flight_down -= p->len < e->in_flight_down ? p->len : e->in_flight_down;
+            e->in_flight_down -= p->len < e->in_flight_down ? p->len : e->in_flight_down;
         bytebuf_append(&e->rx, p->data, p->len);
         e->received += p->len;
         e->notify_readable = 1;
@@ -648,6 +644,27 @@ static void deliver_down(modem *m, packet *p)
     }
 }
 
+/* IP bytes of a packet as the counters see them: payload plus the
+ * IPv4 and TCP (40) or UDP (28) headers. */
+static void count_packet(ip_state *s, int down, const packet *p)
+{
+    uint64_t n;
+    switch (p->kind) {
+    case PK_UDP_OUT:
+    case PK_UDP_IN: n = 28 + p->len; break;
+    case PK_DNS_QUERY:
+    case PK_DNS_ANSWER: n = p->len; break; /* already header and question */
+    default: n = 40 + p->len; break;
+    }
+    if (down) {
+        s->count.sess_rx += n;
+        s->count.tot_rx += n;
+    } else {
+        s->count.sess_tx += n;
+        s->count.tot_tx += n;
+    }
+}
+
 static void link_timer_cb(clk_timer *t)
 {
     link_dir *d = t->data;
@@ -663,6 +680,7 @@ static void link_timer_cb(clk_timer *t)
             deliver_down(m, p);
         else
             deliver_up(m, p);
+        count_packet(m->ip, d->down, p);
         packet_free(p);
         net_traffic(m);
     }
@@ -1091,11 +1109,21 @@ void ip_bearer_down(modem *m, ip_user user)
     }
 }
 
-uint64_t ip_bytes_sent(const modem *m) { return m->ip ? m->ip->bytes_sent : 0; }
-uint64_t ip_bytes_received(const modem *m) { return m->ip ? m->ip->bytes_received : 0; }
+const ip_counters *ip_get_counters(const modem *m)
+{
+    static const ip_counters none;
+    return m->ip ? &m->ip->count : &none;
+}
 
-void ip_counters_reset(modem *m)
+void ip_counters_set(modem *m, uint64_t tx, uint64_t rx)
+{
+    if (!m->ip)
+        return;
+    m->ip->count = (ip_counters){ tx, rx, tx, rx };
+}
+
+void ip_counters_new_session(modem *m)
 {
     if (m->ip)
-        m->ip->bytes_sent = m->ip->bytes_received = 0;
+        m->ip->count.sess_tx = m->ip->count.sess_rx = 0;
 }

@@ -192,9 +192,16 @@ void ip_stop(modem *m);
 void ip_bearer_down(modem *m, ip_user user);
 /* Coverage changed (net.lost): the link pauses or resumes. */
 void ip_coverage_changed(modem *m);
-/* Byte counters of the bearer (payload bytes, both directions). */
-uint64_t ip_bytes_sent(const modem *m);
-uint64_t ip_bytes_received(const modem *m);
-void ip_counters_reset(modem *m);
+/* Byte counters of the default bearer (+UGCNTRD): IP bytes (payload and
+ * headers) since the context came up (session) and since boot or the
+ * last +UGCNTSET (total). */
+typedef struct ip_counters {
+    uint64_t sess_tx, sess_rx, tot_tx, tot_rx;
+} ip_counters;
+const ip_counters *ip_get_counters(const modem *m);
+/* +UGCNTSET: both counters of each direction to these values. */
+void ip_counters_set(modem *m, uint64_t tx, uint64_t rx);
+/* The context (re)activated: the session counters start at 0. */
+void ip_counters_new_session(modem *m);
 
 #endif
