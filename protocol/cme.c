@@ -62,6 +62,11 @@ static const cme_entry cme_table[] = {
     { 1637, "NOT ENOUGH FREE SPACE" },
     { 1638, "FFS invalid filename" },
     { 1649, "FFS TIMEOUT" },
+    /* +USECMNG, same table (u-blox LENA-R8 AT manual UBX-22016905, A.1) */
+    { 1910, "USECMNG import timeout expired (no input for > 20 s)" },
+    { 1911, "USECMNG import file size exceeds limit" },
+    { 1912, "USECMNG no memory available" },
+    { 1913, "USECMNG invalid certificate/key format" },
 };
 
 const char *at_cme_text(int code)

@@ -34,6 +34,11 @@ enum {
     CME_FFS_NO_SPACE = 1637,     /* verbose: "NOT ENOUGH FREE SPACE" */
     CME_FFS_INVALID_NAME = 1638,
     CME_FFS_TIMEOUT = 1649,      /* verbose: "FFS TIMEOUT" */
+    /* +USECMNG (the u-blox table as LENA-R8 appendix A.1 prints it) */
+    CME_SEC_IMPORT_TIMEOUT = 1910,
+    CME_SEC_TOO_BIG = 1911,
+    CME_SEC_NO_MEMORY = 1912,
+    CME_SEC_INVALID_FORMAT = 1913,
 };
 
 #endif

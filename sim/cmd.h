@@ -64,6 +64,7 @@ extern const cmd_def cmd_power_defs[];
 extern const cmd_def cmd_misc_defs[];
 extern const cmd_def cmd_fwupd_defs[];
 extern const cmd_def cmd_fs_defs[];
+extern const cmd_def cmd_sec_defs[];
 
 #endif
 

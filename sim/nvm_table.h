@@ -74,6 +74,23 @@
     X(SET_UFACTORY_FS, "+UFACTORY.fs", INT, NVM, 1, 0, NULL)                       \
     X(SET_UFACTORY_NVM, "+UFACTORY.nvm", INT, NVM, 1, 0, NULL)                     \
     X(SET_PDP_TYPE, "+CGDCONT.type", STR, NVM, 11, 0, "")                          \
-    X(SET_PDP_APN, "+CGDCONT.apn", STR, NVM, 11, 0, "")
+    X(SET_PDP_APN, "+CGDCONT.apn", STR, NVM, 11, 0, "")                            \
+    /* --- +USECPRF security profiles 0..4 (NVM), one array per <op_code> --- */   \
+    X(SET_SEC_VALIDATION, "+USECPRF.validation", INT, NVM, 5, 1, NULL)             \
+    X(SET_SEC_TLS_VERSION, "+USECPRF.tls", INT, NVM, 5, 3, NULL)                   \
+    X(SET_SEC_CIPHER_MODE, "+USECPRF.cipher_mode", INT, NVM, 5, 0, NULL)           \
+    X(SET_SEC_CIPHERS, "+USECPRF.ciphers", STR, NVM, 5, 0, "")                     \
+    X(SET_SEC_CA, "+USECPRF.ca", STR, NVM, 5, 0, "")                               \
+    X(SET_SEC_HOSTNAME, "+USECPRF.hostname", STR, NVM, 5, 0, "")                   \
+    X(SET_SEC_CLIENT_CERT, "+USECPRF.client_cert", STR, NVM, 5, 0, "")             \
+    X(SET_SEC_CLIENT_KEY, "+USECPRF.client_key", STR, NVM, 5, 0, "")               \
+    X(SET_SEC_KEY_PASSWORD, "+USECPRF.key_password", STR, NVM, 5, 0, "")           \
+    X(SET_SEC_PSK, "+USECPRF.psk", STR, NVM, 5, 0, "")                             \
+    X(SET_SEC_PSK_ID, "+USECPRF.psk_id", STR, NVM, 5, 0, "")                       \
+    X(SET_SEC_SNI, "+USECPRF.sni", STR, NVM, 5, 0, "")                             \
+    X(SET_SEC_PSK_ROT, "+USECPRF.psk_rot", INT, NVM, 5, 0, NULL)                   \
+    X(SET_SEC_SERVER_CERT, "+USECPRF.server_cert", STR, NVM, 5, 0, "")             \
+    X(SET_SEC_RESUMPTION, "+USECPRF.resumption", INT, NVM, 5, 0, NULL)             \
+    X(SET_SEC_DEVICE_CERT, "+USECPRF.device_cert", INT, NVM, 5, 0, NULL)
 
 #endif
