@@ -51,6 +51,8 @@ static const cme_entry cme_table[] = {
     { 1500, "Wrong GPIO identifier" },
     { 1501, "Set GPIO default error" },
     { 1502, "Select GPIO mode error" },
+    { 1503, "Read GPIO error" },
+    { 1504, "Write GPIO error" },
     { 1650, "Command line too long" },
     /* File system (u-blox appendix A.1).  The two texts a host sees from
      * +UDWNFILE are the upper-case ones the manuals print for it; the table

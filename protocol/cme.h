@@ -26,6 +26,8 @@ enum {
     CME_UNKNOWN = 100,
     CME_WRONG_GPIO = 1500,
     CME_GPIO_MODE = 1502,
+    CME_GPIO_READ = 1503,
+    CME_GPIO_WRITE = 1504,
     CME_LINE_TOO_LONG = 1650,
     CME_SIM_BLOCKED = 262,
     /* u-blox file system codes (appendix A.1 of the u-blox AT manuals) */

@@ -14,6 +14,7 @@ void net_init(net *n, modem *m)
     memset(n, 0, sizeof(*n));
     clk_timer_init(&n->reg_timer, reg_timer_cb, m);
     clk_timer_init(&n->psd_timer, psd_timer_cb, m);
+    celltime_init(&n->celltime, m);
 }
 
 void net_stop(modem *m)
@@ -21,6 +22,7 @@ void net_stop(modem *m)
     net *n = &m->net;
     clk_timer_stop(m->clk, &n->reg_timer);
     clk_timer_stop(m->clk, &n->psd_timer);
+    celltime_stop(m);
     n->cfun = 0;
     n->stat = REG_NONE;
     n->attached = 0;

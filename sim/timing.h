@@ -29,6 +29,8 @@
     X(TIM_USECMNG_TIMEOUT, "usecmng_timeout", SIM_S(20),                                                      \
       "+USECMNG import: a stalled byte stream until +CME ERROR 1910",                                         \
       "u-blox error table (LENA-R8 AT manual A.1): 1910, \"no input for > 20 s\"")                            \
+    X(TIM_CELLTIME_SYNC, "celltime_sync", SIM_S(2), "+UTIME until +UUTIMEIND gives the outcome",              \
+      "our choice; ubxlib's CellTime test waits up to 30 s")                                                  \
     X(TIM_FWUPD_RESTART, "fwupd_restart", SIM_S(2),                                                            \
       "+UFWUPD until +UFWUPD: ONGOING, and the Xmodem EOT until the first +UFWPREVAL",                         \
       "our choice; app note Table 7 shows a reset in both places")                                            \
