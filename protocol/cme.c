@@ -51,6 +51,8 @@ static const cme_entry cme_table[] = {
     { 1500, "Wrong GPIO identifier" },
     { 1501, "Set GPIO default error" },
     { 1502, "Select GPIO mode error" },
+    { 1503, "Read GPIO error" },
+    { 1504, "Write GPIO error" },
     { 1650, "Command line too long" },
     /* File system (u-blox appendix A.1).  The two texts a host sees from
      * +UDWNFILE are the upper-case ones the manuals print for it; the table
@@ -62,6 +64,11 @@ static const cme_entry cme_table[] = {
     { 1637, "NOT ENOUGH FREE SPACE" },
     { 1638, "FFS invalid filename" },
     { 1649, "FFS TIMEOUT" },
+    /* +USECMNG, same table (u-blox LENA-R8 AT manual UBX-22016905, A.1) */
+    { 1910, "USECMNG import timeout expired (no input for > 20 s)" },
+    { 1911, "USECMNG import file size exceeds limit" },
+    { 1912, "USECMNG no memory available" },
+    { 1913, "USECMNG invalid certificate/key format" },
 };
 
 const char *at_cme_text(int code)

@@ -26,6 +26,8 @@ enum {
     CME_UNKNOWN = 100,
     CME_WRONG_GPIO = 1500,
     CME_GPIO_MODE = 1502,
+    CME_GPIO_READ = 1503,
+    CME_GPIO_WRITE = 1504,
     CME_LINE_TOO_LONG = 1650,
     CME_SIM_BLOCKED = 262,
     /* u-blox file system codes (appendix A.1 of the u-blox AT manuals) */
@@ -34,6 +36,11 @@ enum {
     CME_FFS_NO_SPACE = 1637,     /* verbose: "NOT ENOUGH FREE SPACE" */
     CME_FFS_INVALID_NAME = 1638,
     CME_FFS_TIMEOUT = 1649,      /* verbose: "FFS TIMEOUT" */
+    /* +USECMNG (the u-blox table as LENA-R8 appendix A.1 prints it) */
+    CME_SEC_IMPORT_TIMEOUT = 1910,
+    CME_SEC_TOO_BIG = 1911,
+    CME_SEC_NO_MEMORY = 1912,
+    CME_SEC_INVALID_FORMAT = 1913,
 };
 
 #endif

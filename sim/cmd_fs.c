@@ -5,7 +5,8 @@
  * +UDWNFILE prints the prompt, hands the port to a data sink that counts
  * exactly <size> raw bytes into an fs_writer, and finishes the command when
  * the last byte arrives (the file is stored then, atomically) or when the
- * stream stalls for the FFS timeout. */
+ * stream stalls for the FFS timeout.  +USECMNG (sim/cmd_sec.c) streams its
+ * certificates through the same download, with its own ending. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,6 +109,20 @@ static int download_store(fs_download *dl)
     return fs_result(rc == -ENOSPC || rc == -EINVAL ? -EIO : rc);
 }
 
+/* The last byte is in: store the file, or let the command that started the
+ * download decide (it runs as if it were executing, with its arguments). */
+static int download_finish(fs_download *dl)
+{
+    if (!dl->done)
+        return download_store(dl);
+    modem_port *p = &dl->m->port[dl->port];
+    cmd_ctx x = { dl->m, dl->port, &p->line.cmds[p->next_cmd], &p->out, modem_fmt(dl->m), 0 };
+    int r = dl->done(&x);
+    if (dl->w.active) /* the command left the bytes alone: nothing is kept */
+        fs_writer_abort(&dl->w);
+    return r;
+}
+
 static size_t download_feed(modem *m, int port, const uint8_t *p, size_t n, void *arg)
 {
     (void)port;
@@ -115,9 +130,9 @@ static size_t download_feed(modem *m, int port, const uint8_t *p, size_t n, void
     size_t used = fs_writer_feed(&dl->w, p, n);
     trace_bytes(m, "download", &dl->w, NULL);
     if (fs_writer_complete(&dl->w))
-        download_end(dl, download_store(dl));
+        download_end(dl, download_finish(dl));
     else
-        clk_timer_start(m->clk, &dl->timeout, m->dev.timing[TIM_FFS_TIMEOUT]);
+        clk_timer_start(m->clk, &dl->timeout, dl->stall);
     return used;
 }
 
@@ -126,7 +141,7 @@ static void download_timeout_cb(clk_timer *t)
     fs_download *dl = t->data;
     trace_bytes(dl->m, "dropped", &dl->w, "timeout");
     fs_writer_abort(&dl->w);
-    download_end(dl, AT_CME(CME_FFS_TIMEOUT));
+    download_end(dl, AT_CME(dl->stall_error));
 }
 
 void cmd_fs_port_init(modem *m, int port)
@@ -147,6 +162,26 @@ void cmd_fs_port_drop(modem *m, int port, const char *why)
     fs_writer_abort(&dl->w);
 }
 
+int cmd_download_open(cmd_ctx *x, fs_tag tag, const char *name, size_t name_len, size_t size)
+{
+    return fs_writer_begin(&x->m->port[x->port].dl.w, &x->m->fs, tag, name, name_len, size);
+}
+
+int cmd_download_start(cmd_ctx *x, cmd_fn done, int stall_error, sim_ns stall)
+{
+    fs_download *dl = &x->m->port[x->port].dl;
+    dl->done = done;
+    dl->stall_error = stall_error;
+    dl->stall = stall;
+    cmd_raw(x, UDWNFILE_PROMPT, strlen(UDWNFILE_PROMPT));
+    trace_bytes(x->m, "download", &dl->w, NULL);
+    if (fs_writer_complete(&dl->w))
+        return download_finish(dl);
+    modem_set_sink(x->m, x->port, (data_sink){ download_feed, dl });
+    clk_timer_start(x->m->clk, &dl->timeout, stall);
+    return AT_PENDING;
+}
+
 static int cmd_UDWNFILE(cmd_ctx *x)
 {
     const at_cmd *c = x->cmd;
@@ -160,17 +195,10 @@ static int cmd_UDWNFILE(cmd_ctx *x)
         return CMD_BAD_PARAM;
     if ((r = arg_name_tag(c, 0, 2, &name, &tag)))
         return r;
-    fs_download *dl = &x->m->port[x->port].dl;
-    int rc = fs_writer_begin(&dl->w, &x->m->fs, tag, name, c->args[0].len, (size_t)size);
+    int rc = cmd_download_open(x, tag, name, c->args[0].len, (size_t)size);
     if (rc)
         return fs_result(rc);
-    cmd_raw(x, UDWNFILE_PROMPT, strlen(UDWNFILE_PROMPT));
-    trace_bytes(x->m, "download", &dl->w, NULL);
-    if (size == 0)
-        return download_store(dl);
-    modem_set_sink(x->m, x->port, (data_sink){ download_feed, dl });
-    clk_timer_start(x->m->clk, &dl->timeout, x->m->dev.timing[TIM_FFS_TIMEOUT]);
-    return AT_PENDING;
+    return cmd_download_start(x, NULL, CME_FFS_TIMEOUT, x->m->dev.timing[TIM_FFS_TIMEOUT]);
 }
 
 /* ---------------- +ULSTFILE ---------------- */

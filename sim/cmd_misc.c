@@ -1,5 +1,5 @@
 /* cmd_misc.c - configuration commands host libraries touch at bring-up:
- * +UDCONF=1, +UGPRF, +USECMODE, +CMGF, +CSCS, +UGPIOC, +USIO. */
+ * +UDCONF=1, +UGPRF, +USECMODE, +CMGF, +CSCS, +USIO. */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,19 +28,33 @@ static int cmd_UDCONF(cmd_ctx *x)
     return AT_OK;
 }
 
+/* The GNSS I/O profile: a bitmap (ubxlib's uCellCfgGnssProfile_t), and
+ * with the IP bit (8) a port and server.  The read form always carries all
+ * three (SARA-R410 in ubxlib issue #179: "+UGPRF: 2,0,\"\"").  A set form
+ * that leaves out port and server clears them. */
+#define UGPRF_SERVER_MAX (NVM_STR_MAX - 1)
+
 static int cmd_UGPRF(cmd_ctx *x)
 {
     const at_cmd *c = x->cmd;
-    long v;
+    nvm *n = &x->m->nvm;
+    long v, port = 0;
+    const char *server = "";
     switch (c->type) {
-    case AT_READ: cmd_info(x, "+UGPRF: %ld,0,\"\"", nvm_get(&x->m->nvm, SET_UGPRF)); return AT_OK;
+    case AT_READ:
+        cmd_info(x, "+UGPRF: %ld,%ld,\"%s\"", nvm_get(n, SET_UGPRF), nvm_get(n, SET_UGPRF_PORT),
+                 nvm_get_str(n, SET_UGPRF_SERVER));
+        return AT_OK;
     case AT_TEST: cmd_info(x, "+UGPRF: (0-127),(0-65535),\"server\""); return AT_OK;
     case AT_SET: break;
     default: return AT_ERROR;
     }
-    if (c->nargs > 3 || at_arg_int(c, 0, &v, 0, 127) != 0)
+    if (c->nargs > 3 || at_arg_int(c, 0, &v, 0, 127) != 0 || at_arg_int(c, 1, &port, 0, 65535) < 0 ||
+        at_arg_str(c, 2, &server, UGPRF_SERVER_MAX) < 0)
         return CMD_BAD_PARAM;
-    nvm_set(&x->m->nvm, SET_UGPRF, v);
+    nvm_set(n, SET_UGPRF, v);
+    nvm_set(n, SET_UGPRF_PORT, port);
+    nvm_set_str(n, SET_UGPRF_SERVER, server);
     return AT_OK;
 }
 
@@ -58,50 +72,6 @@ static int cmd_CSCS(cmd_ctx *x)
         return at_arg_str(c, 0, &cs, 16) == 0 && !strcmp(cs, "IRA") ? AT_OK : AT_CME(CME_NOT_SUPPORTED);
     default: return AT_ERROR;
     }
-}
-
-/* SARA-R5 GPIO pins: GPIO1..GPIO6. */
-static const int gpio_ids[] = { 16, 23, 24, 25, 42, 19 };
-
-static int gpio_index(long id)
-{
-    for (int i = 0; i < 6; i++)
-        if (gpio_ids[i] == id)
-            return i;
-    return -1;
-}
-
-static int gpio_mode_ok(long mode)
-{
-    return (mode >= 0 && mode <= 32 && mode != 17 && mode != 31) || mode == 255;
-}
-
-static int cmd_UGPIOC(cmd_ctx *x)
-{
-    const at_cmd *c = x->cmd;
-    long id, mode, param = 0;
-    switch (c->type) {
-    case AT_READ:
-        cmd_info(x, "+UGPIOC:");
-        for (int i = 0; i < 6; i++)
-            cmd_info(x, "%d,%ld", gpio_ids[i], nvm_get(&x->m->nvm, SET_GPIO_MODE + i));
-        return AT_OK;
-    case AT_TEST:
-        cmd_info(x, "+UGPIOC: (16,19,23,24,25,42),(0-16,18-30,32,255)");
-        return AT_OK;
-    case AT_SET: break;
-    default: return AT_ERROR;
-    }
-    if (c->nargs > 3 || at_arg_int(c, 0, &id, 0, 255) != 0 || at_arg_int(c, 1, &mode, 0, 255) != 0 ||
-        at_arg_int(c, 2, &param, 0, 2) < 0)
-        return CMD_BAD_PARAM;
-    int i = gpio_index(id);
-    if (i < 0)
-        return AT_CME(CME_WRONG_GPIO);
-    if (!gpio_mode_ok(mode))
-        return AT_CME(CME_GPIO_MODE);
-    nvm_set(&x->m->nvm, SET_GPIO_MODE + (nvm_id)i, mode);
-    return AT_OK;
 }
 
 static int cmd_USIO(cmd_ctx *x)
@@ -127,7 +97,6 @@ const cmd_def cmd_misc_defs[] = {
     { "+USECMODE", cmd_USECMODE, 0 },
     { "+CMGF", cmd_CMGF, 0 },
     { "+CSCS", cmd_CSCS, 0 },
-    { "+UGPIOC", cmd_UGPIOC, 0 },
     { "+USIO", cmd_USIO, 0 },
     { NULL, NULL, 0 },
 };

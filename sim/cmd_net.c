@@ -1,5 +1,7 @@
 /* cmd_net.c - network service and packet domain commands (fact sheet §2.2,
  * §3.1; ubxlib's connect sequence). */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,7 +500,9 @@ static int cmd_URAT(cmd_ctx *x)
     case AT_SET: break;
     default: return AT_ERROR;
     }
-    /* SARA-R5 runs one RAT at a time; the change applies at the next boot. */
+    /* SARA-R5 runs one RAT at a time (ubxlib's module table: 1 simultaneous
+     * RAT), so a list such as "7,8" is refused; the change applies at the
+     * next boot. */
     if (c->nargs != 1 || at_arg_int(c, 0, &rat, 7, 8) != 0 || (rat == 8 && !nb))
         return CMD_BAD_PARAM;
     nvm_set_str(&m->nvm, SET_URAT, rat == 8 ? "8" : "7");
@@ -509,11 +513,36 @@ static int parse_mask(const at_cmd *c, size_t i, unsigned long long *v)
 {
     if (!at_arg_present(c, i) || c->args[i].quoted)
         return -1;
+    const char *s = c->args[i].s;
+    if (!isdigit((unsigned char)s[0]))
+        return -1;
     char *end;
-    *v = strtoull(c->args[i].s, &end, 10);
-    return *end || c->args[i].s[0] == '-' ? -1 : 0;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    return *end || errno == ERANGE ? -1 : 0;
 }
 
+/* The two 64-bit band masks (bands 1-64, 65-128) of one +UBANDMASK RAT
+ * (0 LTE Cat-M1, 1 NB-IoT). */
+static const nvm_id bandmask_ids[2][2] = {
+    { SET_BANDMASK_M1, SET_BANDMASK_M1_HI },
+    { SET_BANDMASK_NB, SET_BANDMASK_NB_HI },
+};
+
+/* SARA-R5 reports only the RAT that +URAT enables (ubxlib's
+ * u_cell_cfg_test.c: "SARA-R5 only reports the band masks for the RAT that
+ * is enabled"), both masks of it (Particle's SARA-R510 trace:
+ * "+UBANDMASK: 0,185473183,1048578"). */
+static int bandmask_read(cmd_ctx *x)
+{
+    const nvm *n = &x->m->nvm;
+    int rat = strcmp(nvm_get_str(n, SET_URAT), "8") == 0;
+    cmd_info(x, "+UBANDMASK: %d,%s,%s", rat, nvm_get_str(n, bandmask_ids[rat][0]),
+             nvm_get_str(n, bandmask_ids[rat][1]));
+    return AT_OK;
+}
+
+/* AT+UBANDMASK=<rat>,<bandmask0>[,<bandmask1>]: a mask left out is 0. */
 static int cmd_UBANDMASK(cmd_ctx *x)
 {
     const at_cmd *c = x->cmd;
@@ -521,19 +550,19 @@ static int cmd_UBANDMASK(cmd_ctx *x)
     long rat;
     unsigned long long mask, mask2 = 0;
     switch (c->type) {
-    case AT_READ:
-        cmd_info(x, "+UBANDMASK: 0,%s,1,%s", nvm_get_str(n, SET_BANDMASK_M1), nvm_get_str(n, SET_BANDMASK_NB));
-        return AT_OK;
-    case AT_TEST: cmd_info(x, "+UBANDMASK: (0,1),185473183,185473183"); return AT_OK;
+    case AT_READ: return bandmask_read(x);
+    case AT_TEST: cmd_info(x, "+UBANDMASK: (0,1),185473183,1048578"); return AT_OK;
     case AT_SET: break;
     default: return AT_ERROR;
     }
     if (c->nargs < 2 || c->nargs > 3 || at_arg_int(c, 0, &rat, 0, 1) != 0 || parse_mask(c, 1, &mask) ||
-        (c->nargs == 3 && parse_mask(c, 2, &mask2)) || mask == 0)
+        (c->nargs == 3 && parse_mask(c, 2, &mask2)) || (mask == 0 && mask2 == 0))
         return CMD_BAD_PARAM;
     char buf[32];
     snprintf(buf, sizeof(buf), "%llu", mask);
-    nvm_set_str(n, rat ? SET_BANDMASK_NB : SET_BANDMASK_M1, buf);
+    nvm_set_str(n, bandmask_ids[rat][0], buf);
+    snprintf(buf, sizeof(buf), "%llu", mask2);
+    nvm_set_str(n, bandmask_ids[rat][1], buf);
     return AT_OK;
 }
 

@@ -34,13 +34,19 @@ typedef struct data_sink {
     void *arg;
 } data_sink;
 
-/* A +UDWNFILE in progress on a port (sim/cmd_fs.c): the bytes collected so
- * far and the FFS timeout that ends a stalled stream. */
+/* A raw-data download in progress on a port (sim/cmd_fs.c): the bytes
+ * collected so far, the timeout that ends a stalled stream and the +CME
+ * error it ends with, and what becomes of the bytes: stored as a file
+ * (+UDWNFILE, done NULL) or handed to the command that started it
+ * (+USECMNG, done). */
 typedef struct fs_download {
     fs_writer w;
     clk_timer timeout;
     modem *m;
     int port;
+    cmd_fn done;
+    int stall_error;
+    sim_ns stall;     /* how long a silent stream lasts */
 } fs_download;
 
 typedef struct modem_port {
@@ -177,5 +183,15 @@ void cmd_sock_free(modem *m);
  * naming why. */
 void cmd_fs_port_init(modem *m, int port);
 void cmd_fs_port_drop(modem *m, int port, const char *why);
+/* A command that takes raw data after a prompt, as +UDWNFILE does.  open
+ * reserves room for size bytes under (tag, name) (0 or -errno, nothing
+ * sent); start prints the prompt and hands the port over: when the last
+ * byte has arrived done(x) runs with the command's context and its result
+ * ends the command (it finds the bytes in the port's dl.w and must commit
+ * or abort that writer); `stall` without a byte ends it with +CME ERROR:
+ * stall_error.  start returns AT_PENDING, or done's result at once when
+ * size is 0. */
+int cmd_download_open(cmd_ctx *x, fs_tag tag, const char *name, size_t name_len, size_t size);
+int cmd_download_start(cmd_ctx *x, cmd_fn done, int stall_error, sim_ns stall);
 
 #endif

@@ -16,6 +16,7 @@ void net_init(net *n, modem *m)
     clk_timer_init(&n->reg_timer, reg_timer_cb, m);
     clk_timer_init(&n->psd_timer, psd_timer_cb, m);
     clk_timer_init(&n->rrc_timer, rrc_timer_cb, m);
+    celltime_init(&n->celltime, m);
 }
 
 void net_stop(modem *m)
@@ -26,6 +27,7 @@ void net_stop(modem *m)
     clk_timer_stop(m->clk, &n->psd_timer);
     clk_timer_stop(m->clk, &n->rrc_timer);
     n->rrc_connected = 0;
+    celltime_stop(m);
     n->cfun = 0;
     n->stat = REG_NONE;
     n->attached = 0;

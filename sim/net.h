@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "celltime.h"
 #include "clock.h"
 
 typedef struct modem modem;
@@ -34,6 +35,7 @@ typedef struct net {
     clk_timer reg_timer;
     clk_timer psd_timer;
     clk_timer rrc_timer;
+    celltime celltime;   /* +UTIME: timing from the serving cell */
 } net;
 
 void net_init(net *n, modem *m);

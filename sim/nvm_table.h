@@ -48,6 +48,18 @@
     X(SET_COPS_FORMAT, "+COPS.format", INT, VOLATILE, 1, 0, NULL)                  \
     X(SET_CTZR, "+CTZR", INT, VOLATILE, 1, 0, NULL)                                \
     X(SET_CSCON, "+CSCON", INT, VOLATILE, 1, 0, NULL)                              \
+    X(SET_GPIO_LEVEL, "+UGPIO.level", INT, VOLATILE, 8, 0, NULL)                   \
+    X(SET_UCTS, "+UCTS", INT, VOLATILE, 1, 1, NULL)                                \
+    X(SET_UGPS_MODE, "+UGPS.mode", INT, VOLATILE, 1, 0, NULL)                      \
+    X(SET_UGPS_AID, "+UGPS.aid", INT, VOLATILE, 1, 0, NULL)                        \
+    X(SET_UGPS_SYSTEMS, "+UGPS.systems", INT, VOLATILE, 1, 1, NULL)                \
+    X(SET_UTIME_MODE, "+UTIME.mode", INT, VOLATILE, 1, 0, NULL)                    \
+    X(SET_UTIME_SENSOR, "+UTIME.sensor", INT, VOLATILE, 1, 0, NULL)                \
+    X(SET_UTIME_PERIOD, "+UTIME.period", INT, VOLATILE, 1, 1, NULL)                \
+    X(SET_UTIME_WIDTH, "+UTIME.width", INT, VOLATILE, 1, 100, NULL)                \
+    X(SET_UTIMEIND, "+UTIMEIND", INT, VOLATILE, 1, 0, NULL)                        \
+    X(SET_UTIMECFG_NS, "+UTIMECFG.ns", INT, VOLATILE, 1, 0, NULL)                  \
+    X(SET_UTIMECFG_S, "+UTIMECFG.s", INT, VOLATILE, 1, 0, NULL)                    \
     X(SET_UAUTH_TYPE, "+UAUTHREQ.auth", INT, NVM, 11, 0, NULL)                     \
     X(SET_UAUTH_USER, "+UAUTHREQ.user", STR, NVM, 11, 0, "")                       \
     X(SET_UAUTH_PASS, "+UAUTHREQ.pass", STR, NVM, 11, 0, "")                       \
@@ -67,14 +79,35 @@
     X(SET_URAT, "+URAT", STR, NVM, 1, 0, "7")                                      \
     X(SET_BANDMASK_M1, "+UBANDMASK.m1", STR, NVM, 1, 0, "185473183")               \
     X(SET_BANDMASK_NB, "+UBANDMASK.nb", STR, NVM, 1, 0, "185473183")               \
+    X(SET_BANDMASK_M1_HI, "+UBANDMASK.m1.hi", STR, NVM, 1, 0, "1048578")           \
+    X(SET_BANDMASK_NB_HI, "+UBANDMASK.nb.hi", STR, NVM, 1, 0, "1048578")           \
     X(SET_UDCONF1, "+UDCONF.1", INT, NVM, 1, 0, NULL)                              \
     X(SET_UGPRF, "+UGPRF", INT, NVM, 1, 0, NULL)                                   \
+    X(SET_UGPRF_PORT, "+UGPRF.port", INT, NVM, 1, 0, NULL)                         \
+    X(SET_UGPRF_SERVER, "+UGPRF.server", STR, NVM, 1, 0, "")                       \
     X(SET_USECMODE, "+USECMODE", INT, NVM, 1, 1, NULL)                             \
     X(SET_CTZU, "+CTZU", INT, NVM, 1, 1, NULL)                                     \
-    X(SET_GPIO_MODE, "+UGPIOC", INT, NVM, 6, 255, NULL)                            \
+    X(SET_GPIO_MODE, "+UGPIOC", INT, NVM, 8, 255, NULL)                            \
     X(SET_UFACTORY_FS, "+UFACTORY.fs", INT, NVM, 1, 0, NULL)                       \
     X(SET_UFACTORY_NVM, "+UFACTORY.nvm", INT, NVM, 1, 0, NULL)                     \
     X(SET_PDP_TYPE, "+CGDCONT.type", STR, NVM, 11, 0, "")                          \
-    X(SET_PDP_APN, "+CGDCONT.apn", STR, NVM, 11, 0, "")
+    X(SET_PDP_APN, "+CGDCONT.apn", STR, NVM, 11, 0, "")                            \
+    /* --- +USECPRF security profiles 0..4 (NVM), one array per <op_code> --- */   \
+    X(SET_SEC_VALIDATION, "+USECPRF.validation", INT, NVM, 5, 1, NULL)             \
+    X(SET_SEC_TLS_VERSION, "+USECPRF.tls", INT, NVM, 5, 3, NULL)                   \
+    X(SET_SEC_CIPHER_MODE, "+USECPRF.cipher_mode", INT, NVM, 5, 0, NULL)           \
+    X(SET_SEC_CIPHERS, "+USECPRF.ciphers", STR, NVM, 5, 0, "")                     \
+    X(SET_SEC_CA, "+USECPRF.ca", STR, NVM, 5, 0, "")                               \
+    X(SET_SEC_HOSTNAME, "+USECPRF.hostname", STR, NVM, 5, 0, "")                   \
+    X(SET_SEC_CLIENT_CERT, "+USECPRF.client_cert", STR, NVM, 5, 0, "")             \
+    X(SET_SEC_CLIENT_KEY, "+USECPRF.client_key", STR, NVM, 5, 0, "")               \
+    X(SET_SEC_KEY_PASSWORD, "+USECPRF.key_password", STR, NVM, 5, 0, "")           \
+    X(SET_SEC_PSK, "+USECPRF.psk", STR, NVM, 5, 0, "")                             \
+    X(SET_SEC_PSK_ID, "+USECPRF.psk_id", STR, NVM, 5, 0, "")                       \
+    X(SET_SEC_SNI, "+USECPRF.sni", STR, NVM, 5, 0, "")                             \
+    X(SET_SEC_PSK_ROT, "+USECPRF.psk_rot", INT, NVM, 5, 0, NULL)                   \
+    X(SET_SEC_SERVER_CERT, "+USECPRF.server_cert", STR, NVM, 5, 0, "")             \
+    X(SET_SEC_RESUMPTION, "+USECPRF.resumption", INT, NVM, 5, 0, NULL)             \
+    X(SET_SEC_DEVICE_CERT, "+USECPRF.device_cert", INT, NVM, 5, 0, NULL)
 
 #endif

@@ -32,6 +32,11 @@
       "connection (+CSCON: 0)", "our choice; networks use 5-20 s")                                            \
     X(TIM_FFS_TIMEOUT, "ffs_timeout", SIM_S(20), "+UDWNFILE: a stalled byte stream until FFS TIMEOUT",         \
       "u-blox AT manual (SARA-R4 §17.2: 20 s, 30 s on its UART); the R5 value is unverified")                      \
+    X(TIM_USECMNG_TIMEOUT, "usecmng_timeout", SIM_S(20),                                                      \
+      "+USECMNG import: a stalled byte stream until +CME ERROR 1910",                                         \
+      "u-blox error table (LENA-R8 AT manual A.1): 1910, \"no input for > 20 s\"")                            \
+    X(TIM_CELLTIME_SYNC, "celltime_sync", SIM_S(2), "+UTIME until +UUTIMEIND gives the outcome",              \
+      "our choice; ubxlib's CellTime test waits up to 30 s")                                                  \
     X(TIM_FWUPD_RESTART, "fwupd_restart", SIM_S(2),                                                            \
       "+UFWUPD until +UFWUPD: ONGOING, and the Xmodem EOT until the first +UFWPREVAL",                         \
       "our choice; app note Table 7 shows a reset in both places")                                            \

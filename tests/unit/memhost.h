@@ -5,6 +5,7 @@
 #define SARASIM_MEMHOST_H
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,44 @@ static inline void mh_echo_off(memhost *h)
 {
     mh_send(h, "ATE0\r");
     mh_take(h);
+}
+
+/* Echo off and verbose +CME errors: how most tests talk to the module. */
+static inline void mh_prepare(memhost *h)
+{
+    mh_echo_off(h);
+    ck_assert_str_eq(mh_cmd(h, "AT+CMEE=2\r"), "\r\nOK\r\n");
+}
+
+/* The simulator process starts again on the same state dir (memory
+ * forgotten) and boots for `boot`; then mh_prepare. */
+static inline void mh_restart(memhost *h, sim_ns boot)
+{
+    modem_restart(h->m);
+    mh_advance(h, boot);
+    mh_take(h);
+    mh_prepare(h);
+}
+
+/* Every one of n lines answers exactly `want`. */
+static inline void mh_expect_all(memhost *h, const char *const *lines, size_t n, const char *want)
+{
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(!strcmp(mh_cmd(h, lines[i]), want), "%s -> %s", lines[i], h->last);
+}
+
+/* A state dir of a test's own under /tmp (size >= 32), and its removal. */
+static inline void mh_make_tmpdir(char *dir, size_t size)
+{
+    snprintf(dir, size, "/tmp/sarasim-unit-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static inline void mh_remove_tmpdir(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 
 #endif
