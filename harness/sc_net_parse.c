@@ -42,7 +42,9 @@ static int parse_script_step(sc_pctx *c, const cJSON *o, nw_step *st)
     st->kind = !strcmp(key, "expect") ? NW_STEP_EXPECT : NW_STEP_SEND;
     size_t mark = sc_push_key(c, key);
     sc_bytes b = { 0 };
-    int rc = sc_bytes_value(c, cJSON_GetObjectItemCaseSensitive(o, key), &b);
+    /* what a host sends may be a file or a generated pattern too */
+    v = cJSON_GetObjectItemCaseSensitive(o, key);
+    int rc = st->kind == NW_STEP_SEND && cJSON_IsObject(v) ? sc_blob_value(c, v, &b) : sc_bytes_value(c, v, &b);
     sc_pop(c, mark);
     if (rc)
         return -1;

@@ -35,9 +35,62 @@ static int parse_sim(sc_pctx *c, const cJSON *o, device_cfg *d)
     return 0;
 }
 
+/* One RAT's link: {"down_bps": 300000, "up_bps": 250000, "latency": "50ms"}. */
+static int parse_link_rat(sc_pctx *c, const cJSON *o, link_cfg *l)
+{
+    static const char *const keys[] = { "down_bps", "up_bps", "latency", "note", NULL };
+    long down = (long)l->down_bps, up = (long)l->up_bps;
+    if (sc_expect_object(c, o, "an object like {\"down_bps\": 300000, \"up_bps\": 250000, \"latency\": \"50ms\"} "
+                               "(0 bps: no limit)") ||
+        sc_check_keys(c, o, keys) || sc_opt_int(c, o, "down_bps", 0, 1000000000L, &down) < 0 ||
+        sc_opt_int(c, o, "up_bps", 0, 1000000000L, &up) < 0 || sc_opt_duration(c, o, "latency", &l->latency) < 0)
+        return -1;
+    l->down_bps = (uint64_t)down;
+    l->up_bps = (uint64_t)up;
+    return 0;
+}
+
+/* "link": "off" (no rate limit, no latency) or {"m1": {...}, "nb": {...}}. */
+static int parse_link(sc_pctx *c, const cJSON *o, device_cfg *d)
+{
+    if (cJSON_IsString(o) && !strcmp(o->valuestring, "off")) {
+        memset(d->link, 0, sizeof(d->link));
+        return 0;
+    }
+    static const char *const keys[] = { "m1", "nb", "note", NULL };
+    if (sc_expect_object(c, o, "\"off\" or an object like {\"m1\": {\"down_bps\": 300000}}") ||
+        sc_check_keys(c, o, keys))
+        return -1;
+    static const char *const rats[LINK__COUNT] = { "m1", "nb" };
+    for (int i = 0; i < LINK__COUNT; i++) {
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, rats[i]);
+        if (!r)
+            continue;
+        size_t mark = sc_push_key(c, rats[i]);
+        int rc = parse_link_rat(c, r, &d->link[i]);
+        sc_pop(c, mark);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_reject_apns(sc_pctx *c, const cJSON *a, device_cfg *d)
+{
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > 8)
+        return sc_fail(c, "expected an array of at most 8 APN strings");
+    d->nreject_apns = 0;
+    for (const cJSON *it = a->child; it; it = it->next) {
+        if (!cJSON_IsString(it) || strlen(it->valuestring) >= sizeof(d->reject_apns[0]))
+            return sc_fail(c, "expected APN strings of at most 99 characters");
+        snprintf(d->reject_apns[d->nreject_apns++], sizeof(d->reject_apns[0]), "%s", it->valuestring);
+    }
+    return 0;
+}
+
 static int parse_network(sc_pctx *c, const cJSON *o, device_cfg *d)
 {
-    static const char *const keys[] = { "plmn", "operator", "rsrp", "rsrq", "note", NULL };
+    static const char *const keys[] = { "plmn", "operator", "rsrp", "rsrq", "link", "reject_apns", "note", NULL };
     long rsrp = d->rsrp_dbm, rsrq = d->rsrq_db;
     if (sc_expect_object(c, o, "an object like {\"plmn\": \"310410\", \"rsrp\": -85}") || sc_check_keys(c, o, keys) ||
         sc_opt_strbuf(c, o, "plmn", d->plmn, sizeof(d->plmn)) < 0 ||
@@ -46,6 +99,22 @@ static int parse_network(sc_pctx *c, const cJSON *o, device_cfg *d)
         return -1;
     d->rsrp_dbm = (int)rsrp;
     d->rsrq_db = (int)rsrq;
+    const cJSON *link = cJSON_GetObjectItemCaseSensitive(o, "link");
+    if (link) {
+        size_t mark = sc_push_key(c, "link");
+        int rc = parse_link(c, link, d);
+        sc_pop(c, mark);
+        if (rc)
+            return -1;
+    }
+    const cJSON *rej = cJSON_GetObjectItemCaseSensitive(o, "reject_apns");
+    if (rej) {
+        size_t mark = sc_push_key(c, "reject_apns");
+        int rc = parse_reject_apns(c, rej, d);
+        sc_pop(c, mark);
+        if (rc)
+            return -1;
+    }
     return 0;
 }
 

@@ -65,6 +65,7 @@ extern const cmd_def cmd_misc_defs[];
 extern const cmd_def cmd_fwupd_defs[];
 extern const cmd_def cmd_fs_defs[];
 extern const cmd_def cmd_sock_defs[];
+extern const cmd_def cmd_pdp_defs[];
 extern const cmd_def cmd_gpio_defs[];
 extern const cmd_def cmd_gnss_defs[];
 extern const cmd_def cmd_sec_defs[];

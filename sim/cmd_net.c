@@ -602,7 +602,9 @@ static int cmd_CEER(cmd_ctx *x)
         return AT_OK;
     if (x->cmd->type != AT_EXEC)
         return AT_ERROR;
-    if (x->m->net.ceer_cause)
+    if (x->m->net.ceer_esm == 27)
+        cmd_info(x, "+CEER: \"ESM cause\",27,\"Missing or unknown APN\"");
+    else if (x->m->net.ceer_cause)
         cmd_info(x, "+CEER: \"PDN connection\",%d,\"activation rejected\"", x->m->net.ceer_cause);
     else
         cmd_info(x, "+CEER: \"No report available\"");

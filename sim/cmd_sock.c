@@ -109,7 +109,8 @@ static int sock_code(int rc)
 }
 
 /* A socket operation failed: the error is remembered and the host reads
- * "operation not allowed" (the detail is in +USOER). */
+ * "operation not allowed" (the detail is in +USOER).  Like errno, the last
+ * error stays until another one replaces it. */
 static int fail(modem *m, hsock *s, int code)
 {
     table(m)->last_error = code;
@@ -118,14 +119,9 @@ static int fail(modem *m, hsock *s, int code)
     return AT_CME(CME_NOT_ALLOWED);
 }
 
-static void ok_op(modem *m, hsock *s)
-{
-    table(m)->last_error = SE_NONE;
-    if (s)
-        s->err = SE_NONE;
-}
-
-/* The socket named by argument 0, if the host created it. */
+/* The socket named by argument 0, if the host created it.  Any other id
+ * (unknown, closed, -1 or 7) is "operation not allowed", as ubxlib saw
+ * for AT+USORD=-1,0 (ubxlib #175). */
 static hsock *arg_sock(cmd_ctx *x)
 {
     long id;
@@ -196,8 +192,8 @@ static void on_closed(void *ctx, ip_ep *e, int err)
     hsock *s = ctx;
     modem *m = ip_ep_modem(e);
     s->remote_closed = 1;
-    if (err)
-        s->err = sock_code(err);
+    if (err) /* an asynchronous error: +USOER reports it too */
+        s->err = table(m)->last_error = sock_code(err);
     if (err == -ENETDOWN) {
         /* the bearer is gone: the socket dies now, whatever was unread */
         ip_ep_close(s->ep, 1);
@@ -229,7 +225,6 @@ static void on_connected(void *ctx, ip_ep *e, int err)
             s->has_peer = 0;
             pend_finish(m, p, fail(m, s, sock_code(err)));
         } else {
-            ok_op(m, s);
             pend_finish(m, p, AT_OK);
         }
         return;
@@ -345,7 +340,6 @@ static void sendto_now(modem *m, sock_pending *p)
     }
     s->sent += p->data.len;
     p->count = p->data.len;
-    ok_op(m, s);
     pend_finish(m, p, AT_OK);
 }
 
@@ -361,7 +355,6 @@ static void connect_now(modem *m, sock_pending *p, int async)
             pend_finish(m, p, fail(m, s, sock_code(rc)));
             return;
         }
-        ok_op(m, s);
         pend_finish(m, p, AT_OK);
         return;
     }
@@ -379,7 +372,6 @@ static void connect_now(modem *m, sock_pending *p, int async)
     s->peer = p->dst;
     s->has_peer = 1;
     if (async) {
-        ok_op(m, s);
         pend_finish(m, p, AT_OK);
     }
     /* else on_connected finishes the command */
@@ -400,7 +392,6 @@ static void resolved_cb(void *ctx, int err, ip4 addr)
     p->resolved = addr;
     switch (p->op) {
     case OP_DNS:
-        ok_op(m, NULL);
         pend_finish(m, p, AT_OK);
         break;
     case OP_SENDTO: sendto_now(m, p); break;
@@ -466,7 +457,6 @@ static int cmd_USOCR(cmd_ctx *x)
     hsock *s = &table(x->m)->s[id];
     sock_init_defaults(s, proto == 6 ? IP_TCP : IP_UDP);
     s->lport = (uint16_t)lport;
-    ok_op(x->m, s);
     modem_trace_event(x->m, "sock created id=%d proto=%ld", id, proto);
     cmd_info(x, "+USOCR: %d", id);
     return AT_OK;
@@ -572,7 +562,6 @@ static void write_now(modem *m, sock_pending *p)
     }
     s->sent += (uint64_t)n;
     p->count = (size_t)n;
-    ok_op(m, s);
     pend_finish(m, p, AT_OK);
 }
 
@@ -775,7 +764,6 @@ static int cmd_USORD(cmd_ctx *x)
         return r;
     if (len == 0) { /* how much is there */
         cmd_info(x, "+USORD: %d,%zu", s->id, s->proto == IP_TCP ? pending_bytes(s) : next_dgram(s));
-        ok_op(m, s);
         return AT_OK;
     }
     uint8_t buf[SOCK_READ_MAX];
@@ -792,7 +780,6 @@ static int cmd_USORD(cmd_ctx *x)
     char prefix[32];
     snprintf(prefix, sizeof(prefix), "+USORD: %d,%zu,", s->id, n);
     data_line(x, prefix, buf, n);
-    ok_op(m, s);
     after_read(m, s);
     return AT_OK;
 }
@@ -810,12 +797,10 @@ static int cmd_USORF(cmd_ctx *x)
     load_dgram(s);
     if (len == 0) {
         cmd_info(x, "+USORF: %d,%zu", s->id, s->part.len);
-        ok_op(m, s);
         return AT_OK;
     }
     if (!s->part.len) {
         cmd_info(x, "+USORF: %d,0,\"\"", s->id);
-        ok_op(m, s);
         return AT_OK;
     }
     size_t n = s->part.len < (size_t)len ? s->part.len : (size_t)len;
@@ -825,7 +810,6 @@ static int cmd_USORF(cmd_ctx *x)
     data_line(x, prefix, s->part.data, n);
     bytebuf_consume(&s->part, n);
     s->rcvd += n;
-    ok_op(m, s);
     after_read(m, s);
     return AT_OK;
 }
@@ -843,16 +827,11 @@ static int cmd_USOCL(cmd_ctx *x)
     if (c->type != AT_SET || c->nargs < 1 || c->nargs > 2 || at_arg_int(c, 1, &async, 0, 1) < 0)
         return CMD_BAD_PARAM;
     hsock *s = arg_sock(x);
-    if (!s) {
-        long id;
-        if (at_arg_int(c, 0, &id, 0, NSOCKS - 1) != 0)
-            return CMD_BAD_PARAM;
+    if (!s)
         return fail(x->m, NULL, SE_INVAL);
-    }
     int id = s->id;
     modem_trace_event(x->m, "sock closed id=%d by=host", id);
     sock_release(x->m, s);
-    ok_op(x->m, NULL);
     if (async) /* OK now, the URC once the close is done */
         modem_urc(x->m, "+UUSOCL: %d", id);
     return AT_OK;
@@ -1039,7 +1018,6 @@ static int cmd_USOLI(cmd_ctx *x)
         }
         return fail(m, s, sock_code(rc));
     }
-    ok_op(m, s);
     return AT_OK;
 }
 
@@ -1099,7 +1077,6 @@ static int cmd_UDNSRN(cmd_ctx *x)
     if (rc)
         return rc;
     p->resolved = p->dst.ip; /* a literal address resolves to itself */
-    ok_op(m, NULL);
     cmd_info(x, "+UDNSRN: \"%s\"", name);
     pend_reset(p);
     return AT_OK;

@@ -29,6 +29,8 @@ typedef struct device_cfg {
     int rsrp_dbm;       /* signal at start */
     int rsrq_db;
     link_cfg link[LINK__COUNT]; /* radio link per RAT (Cat-M1, NB-IoT) */
+    char reject_apns[8][100];   /* APNs the network refuses at attach */
+    int nreject_apns;
     /* timing profile: every simulated delay (sim/timing.h) */
     sim_ns timing[TIM__COUNT];
     uint32_t fs_capacity; /* flash file system size in bytes */

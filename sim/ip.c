@@ -740,8 +740,11 @@ static ip_ep *ep_new(modem *m, ip_proto proto, ip_user user, const ip_ep_cb *cb)
         e->cb = *cb;
     bytebuf_init(&e->rx);
     clk_timer_init(&e->timer, ep_timer_cb, e);
-    e->next = m->ip->eps;
-    m->ip->eps = e;
+    /* in creation order: what happens to several at once is told in it */
+    ip_ep **tail = &m->ip->eps;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = e;
     return e;
 }
 

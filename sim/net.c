@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "modem_int.h"
 
@@ -53,8 +54,17 @@ void net_format_reg(const modem *m, reg_kind k, int read_form, char *buf, size_t
     int stat = m->net.stat;
     int len = read_form ? snprintf(buf, size, "%s: %d,%d", names[k], n, stat)
                         : snprintf(buf, size, "%s: %d", names[k], stat);
-    if (n < 2 || !net_registered(m) || len < 0 || (size_t)len >= size)
+    int denied = stat == REG_DENIED && m->net.reject_cause;
+    if (n < 2 || !(net_registered(m) || denied) || len < 0 || (size_t)len >= size)
         return;
+    if (denied) { /* the cell that refused, and for <n> >= 3 the EMM cause */
+        char cause[24] = "";
+        if (k == REG_CEREG && n >= 3)
+            snprintf(cause, sizeof(cause), ",0,%d", m->net.reject_cause);
+        snprintf(buf + len, size - (size_t)len, ",\"%s\",\"%s\",%d%s", NET_TAC, NET_CI,
+                 m->net.boot_rat == 8 ? 9 : 7, cause);
+        return;
+    }
     const char *rest = "";
     char tail[64] = "";
     if (k == REG_CGREG)
@@ -124,10 +134,13 @@ void net_update(modem *m)
         return;
     if (!can_register(m)) {
         clk_timer_stop(m->clk, &n->reg_timer);
-        if (net_registered(m) || n->attached)
-            detach(m);
         int searching = n->cfun == 1 && modem_sim_ready(m) && n->lost &&
                         nvm_get(&m->nvm, SET_COPS_MODE) != 2;
+        /* Out of coverage the EPS contexts stay (the UE searches and comes
+         * back with a tracking area update): traffic stalls, sockets live.
+         * Radio off, +COPS=2 or no SIM detach. */
+        if (!searching && (net_registered(m) || n->attached))
+            detach(m);
         set_stat(m, searching ? REG_SEARCHING : REG_NONE);
         return;
     }
@@ -138,17 +151,40 @@ void net_update(modem *m)
         clk_timer_start(m->clk, &n->reg_timer, m->dev.timing[TIM_REGISTRATION]);
 }
 
+/* The network refuses an attach whose default bearer asks for an APN it
+ * does not serve: EMM cause #19 "ESM failure" (the PDN connectivity reject,
+ * ESM cause #27 "missing or unknown APN", rides inside it). */
+static int apn_rejected(const modem *m)
+{
+    const char *apn = nvm_get_str(&m->nvm, SET_PDP_APN + 1);
+    for (int i = 0; i < m->dev.nreject_apns; i++)
+        if (!strcasecmp(apn, m->dev.reject_apns[i]))
+            return 1;
+    return 0;
+}
+
 static void reg_timer_cb(clk_timer *t)
 {
     modem *m = t->data;
     net *n = &m->net;
     if (!can_register(m))
         return;
+    if (apn_rejected(m)) {
+        n->reject_cause = 19;
+        n->ceer_esm = 27;
+        modem_trace_event(m, "net attach rejected emm_cause=19 esm_cause=27");
+        set_stat(m, REG_DENIED);
+        return;
+    }
+    n->reject_cause = 0;
     n->act = n->boot_rat == 8 ? 9 : 7;
     n->attached = 1;
     /* An LTE attach brings up the default bearer on cid 1. */
-    n->pdp_active[1] = 1;
     set_stat(m, REG_HOME);
+    if (n->pdp_active[1])
+        return; /* back in coverage: the bearer never went */
+    n->pdp_active[1] = 1;
+    ip_counters_new_session(m);
     cgev(m, "ME PDN ACT", 1);
 }
 

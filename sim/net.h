@@ -31,6 +31,8 @@ typedef struct net {
     int pdp_active[NET_MAX_CID + 1];
     int psd_active;      /* +UPSDA profile 0 */
     int ceer_cause;
+    int reject_cause;    /* EMM cause of the last attach reject (0: none) */
+    int ceer_esm;        /* ESM cause behind it, for +CEER */
     int rrc_connected;   /* +CSCON: an RRC connection is up */
     clk_timer reg_timer;
     clk_timer psd_timer;
