@@ -133,7 +133,8 @@ static int is_name_char(char c)
 static int parse_quoted(parser *ps, at_arg *a)
 {
     ps->i++; /* opening quote */
-    char *dst = store_alloc(ps->l, ps->len - ps->i);
+    size_t reserved = ps->len - ps->i; /* the rest of the line, at most */
+    char *dst = store_alloc(ps->l, reserved);
     if (!dst)
         return -1;
     size_t n = 0;
@@ -141,8 +142,8 @@ static int parse_quoted(parser *ps, at_arg *a)
         char c = ps->p[ps->i++];
         if (c == '"') {
             dst[n] = 0;
-            /* give back what the unescaping saved */
-            ps->l->store_len -= (ps->len - (ps->i - 1)) - n;
+            /* give back what the string did not use */
+            ps->l->store_len -= reserved - n;
             a->s = dst;
             a->len = n;
             a->present = 1;

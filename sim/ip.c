@@ -554,7 +554,7 @@ static void deliver_udp(modem *m, packet *p)
     ip_ep *e = ep_by_udp_port(m, p->dst.port);
     if (!e || e->state == EP_DEAD)
         return; /* port unreachable: the datagram is lost */
-    if (e->rx.len + p->len > IP_RX_LIMIT) {
+    if (ip_udp_pending_total(e) + p->len > IP_RX_LIMIT) { /* payload bytes held */
         if (m->io.trace)
             modem_trace_event(m, "ip udp dropped port=%u bytes=%zu reason=buffer_full", (unsigned)e->lport, p->len);
         return;

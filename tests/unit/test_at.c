@@ -317,6 +317,23 @@ START_TEST(fmt_info_lines)
 }
 END_TEST
 
+/* A quoted argument uses its own length in the parser's store, not twice
+ * it: a 1000-byte string (the +USOWR/+USOST string form) parses. */
+START_TEST(long_quoted_argument_parses)
+{
+    char body[1024];
+    memset(body, 0, sizeof(body));
+    int n = snprintf(body, sizeof(body), "+USOST=0,\"203.0.113.9\",7,980,\"");
+    memset(body + n, 'x', 980);
+    body[n + 980] = '"';
+    at_line l;
+    ck_assert_int_eq(at_line_parse(&l, body, (size_t)n + 981), 0);
+    ck_assert_uint_eq(l.ncmds, 1);
+    ck_assert_uint_eq(l.cmds[0].nargs, 5);
+    ck_assert_uint_eq(l.cmds[0].args[4].len, 980);
+}
+END_TEST
+
 static Suite *at_suite(void)
 {
     Suite *s = suite_create("at");
@@ -347,6 +364,7 @@ static Suite *at_suite(void)
     tcase_add_test(f, fmt_cmee_levels);
     tcase_add_test(f, fmt_quiet_suppresses_results);
     tcase_add_test(f, fmt_info_lines);
+    tcase_add_test(f, long_quoted_argument_parses);
     suite_add_tcase(s, f);
     return s;
 }
