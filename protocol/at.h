@@ -21,9 +21,12 @@
 
 #include "bytebuf.h"
 
-/* Longest command line, counting the "AT" prefix and the S3 terminator, as on
- * the u-blox cellular families (1024, R4 manual §1.1.5). */
-#define AT_LINE_MAX 1024
+/* Longest command line, counting the "AT" prefix and the S3 terminator.  The
+ * SARA-R4 manual gives 1024 (§1.1.5), but its own +USOWR / +USOST take 512
+ * bytes in HEX mode -- 1024 hex characters plus the command, a line ubxlib
+ * sends -- so the module must take longer lines: 1536 holds a HEX +USOST of
+ * 512 bytes to a 254-character host name (docs/module-fidelity.md). */
+#define AT_LINE_MAX 1536
 #define AT_BODY_MAX (AT_LINE_MAX - 3)
 #define AT_MAX_ARGS 24
 #define AT_MAX_CMDS 32

@@ -73,6 +73,7 @@ static void usage(FILE *f)
             "  --world FILE        hosts behind the radio: {\"hosts\": [...]} (docs/network.md)\n"
             "  --host NAME=ADDR    the module resolves NAME to this machine's ADDR (a real\n"
             "                      endpoint; repeatable), e.g. --host echo.test=127.0.0.1\n"
+            "  --link off          no radio link model: packets take no simulated time\n"
             "  --help, --version\n");
 }
 
@@ -104,7 +105,7 @@ static int load_scenario_arg(int argc, char **argv, options *o)
 static int parse_args(int argc, char **argv, options *o)
 {
     enum { O_PTY = 1, O_AUX, O_STATE, O_MODEL, O_PRODUCT, O_FW, O_IMEI, O_SCALE, O_BOOT, O_PACING,
-           O_TRACE, O_CONTROL, O_SCENARIO, O_WORLD, O_HOST, O_HELP, O_VERSION };
+           O_TRACE, O_CONTROL, O_SCENARIO, O_WORLD, O_HOST, O_LINK, O_HELP, O_VERSION };
     static const struct option longopts[] = {
         { "pty", required_argument, NULL, O_PTY },
         { "aux-pty", required_argument, NULL, O_AUX },
@@ -121,6 +122,7 @@ static int parse_args(int argc, char **argv, options *o)
         { "scenario", required_argument, NULL, O_SCENARIO },
         { "world", required_argument, NULL, O_WORLD },
         { "host", required_argument, NULL, O_HOST },
+        { "link", required_argument, NULL, O_LINK },
         { "help", no_argument, NULL, O_HELP },
         { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
@@ -163,6 +165,14 @@ static int parse_args(int argc, char **argv, options *o)
         case O_CONTROL: o->control = optarg; break;
         case O_SCENARIO: break; /* loaded above */
         case O_WORLD: o->world_path = optarg; break;
+        case O_LINK:
+            if (strcmp(optarg, "off")) {
+                fprintf(stderr, "sarasim: --link: expected \"off\" (the rates are set in a scenario's "
+                                "device.network.link), got \"%s\"\n", optarg);
+                return -1;
+            }
+            memset(o->dev.link, 0, sizeof(o->dev.link));
+            break;
         case O_HOST: {
             const char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg || !eq[1] || eq - optarg > 253) {

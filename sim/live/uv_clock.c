@@ -38,12 +38,14 @@ int uv_simclock_init(uv_simclock *c, uv_loop_t *loop, clk *k, double scale)
     return rc;
 }
 
-/* libuv counts a timeout from its cached loop time (milliseconds, from a
- * coarse clock, possibly well behind the present): compute the wall-clock
- * deadline of the next simulated one and hand libuv the distance from ITS
- * notion of now, rounded up, so the timer can only fire at or after the
- * deadline.  (From the present instead, a 20 s timeout at --time-scale
- * 10000 fired 77 us after it was started.) */
+/* Arm the uv timer for the next simulated deadline.  libuv counts the
+ * timeout from its cached loop time (milliseconds from a coarse clock that
+ * may be behind the present), so the timer can fire a little early:
+ * timer_cb checks the deadline against the present and re-arms instead of
+ * running anything early.  (It used to run the deadline anyway: a 20 s
+ * timeout at --time-scale 10000 fired 77 us after it was started.)
+ * Counting from the coarse loop time instead would make every deadline
+ * late by up to a tick, even one due now. */
 void uv_simclock_rearm(uv_simclock *c)
 {
     sim_ns due = clk_next_due(c->clk);
@@ -51,9 +53,8 @@ void uv_simclock_rearm(uv_simclock *c)
         uv_timer_stop(&c->timer);
         return;
     }
-    double due_wall = (double)c->wall_base + (due > c->sim_base ? (double)(due - c->sim_base) / c->scale : 0);
-    double loop_wall = (double)uv_now(c->loop) * 1e6;
-    double wall_ms = due_wall > loop_wall ? (due_wall - loop_wall) / 1e6 : 0;
+    sim_ns now = sim_now(c);
+    double wall_ms = due > now ? (double)(due - now) / c->scale / 1e6 : 0;
     uv_timer_start(&c->timer, timer_cb, (uint64_t)ceil(wall_ms), 0);
 }
 

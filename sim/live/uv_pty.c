@@ -213,6 +213,9 @@ static void host_chunk(uv_pty *p, const uint8_t *buf, size_t n)
         modem_set_host_rate(p->m, p->port, host_rate(p));
         modem_host_write(p->m, p->port, buf, n);
     }
+    /* what the chunk started that is due now (a command finishing from a
+     * timer at this instant) answers in the same write */
+    uv_simclock_sync(p->clock);
     p->holding = 0;
     if (p->outq.len)
         send_or_drop(p);

@@ -107,7 +107,7 @@ START_TEST(rx_overlong_line_is_flagged)
     at_rx rx;
     at_rx_init(&rx);
     char line[AT_LINE_MAX + 16];
-    /* exactly at the limit: "AT" + 1021 chars + CR = 1024 */
+    /* exactly at the limit: "AT" + AT_BODY_MAX chars + CR = AT_LINE_MAX */
     memcpy(line, "AT", 2);
     memset(line + 2, 'A', AT_BODY_MAX);
     line[2 + AT_BODY_MAX] = '\r';

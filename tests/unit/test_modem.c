@@ -129,10 +129,10 @@ START_TEST(line_too_long_answers_error)
     mh_init(&h, NULL);
     mh_echo_off(&h);
     mh_cmd(&h, "AT+CMEE=2\r");
-    char line[1100];
+    char line[1700];
     memcpy(line, "AT+CSGT=1,\"", 11);
-    memset(line + 11, 'x', 1050);
-    memcpy(line + 1061, "\"\r", 3);
+    memset(line + 11, 'x', 1600);
+    memcpy(line + 1611, "\"\r", 3);
     ck_assert_str_eq(mh_cmd(&h, line), "\r\n+CME ERROR: Command line too long\r\n");
     /* the module is still fine afterwards */
     ck_assert_str_eq(mh_cmd(&h, "AT\r"), "\r\nOK\r\n");
