@@ -425,7 +425,7 @@ void nw_send_datagram(networld *w, net_addr from, net_addr to, const void *p, si
     unsigned copies = 1;
     if (h && h->faults.drop) {
         h->faults.drop--;
-        wlog(w, "net udp dropped host=%s bytes=%zu", h->name, n);
+        wlog(w, "peer udp dropped host=%s bytes=%zu", h->name, n);
         return;
     }
     if (h && h->faults.duplicate) {
@@ -548,12 +548,12 @@ static void run_resolve(networld *w, work *k)
         return;
     }
     if (!h || h->faults.dns_fail) {
-        wlog(w, "net dns name=%s result=fail", (const char *)k->data);
+        wlog(w, "peer dns name=%s result=fail", (const char *)k->data);
         modem_world_resolved(w->m, k->id, -ENOENT, 0);
         return;
     }
     char ip[16];
-    wlog(w, "net dns name=%s ip=%s", h->name, ip4_format(h->real ? h->real : h->ip, ip));
+    wlog(w, "peer dns name=%s ip=%s", h->name, ip4_format(h->real ? h->real : h->ip, ip));
     modem_world_resolved(w->m, k->id, 0, h->real ? h->real : h->ip);
 }
 
@@ -565,7 +565,7 @@ static void run_connect(networld *w, work *k)
     if (!h || h->faults.unreachable)
         return; /* nothing answers: the module's connect times out */
     if (!svc || h->faults.refuse) {
-        wlog(w, "net tcp refused host=%s port=%u", h->name, (unsigned)k->dst.port);
+        wlog(w, "peer tcp refused host=%s port=%u", h->name, (unsigned)k->dst.port);
         modem_world_tcp_connected(w->m, k->id, -ECONNREFUSED);
         return;
     }
@@ -593,7 +593,7 @@ static void run_connect(networld *w, work *k)
     }
     c->next = w->conns;
     w->conns = c;
-    wlog(w, "net tcp connect host=%s ip=%s port=%u conn=%llu", h->name, ip4_format(h->ip, ip),
+    wlog(w, "peer tcp connect host=%s ip=%s port=%u conn=%llu", h->name, ip4_format(h->ip, ip),
          (unsigned)k->dst.port, (unsigned long long)k->id);
     modem_world_tcp_connected(w->m, k->id, 0);
     if (svc->cfg.kind == NW_SVC_SCRIPT)
@@ -608,7 +608,7 @@ static void run_data(networld *w, work *k)
     c->from_module += k->len;
     const nw_faults *f = &c->host->faults;
     if (f->reset_after && c->from_module >= f->reset_after) {
-        wlog(w, "net tcp reset host=%s conn=%llu after=%llu", c->host->name, (unsigned long long)c->id,
+        wlog(w, "peer tcp reset host=%s conn=%llu after=%llu", c->host->name, (unsigned long long)c->id,
              (unsigned long long)c->from_module);
         nw_conn_close(c, 1);
         return;
@@ -621,7 +621,7 @@ static void run_close(networld *w, work *k)
     nw_conn *c = conn_by_id(w, k->id);
     if (!c)
         return;
-    wlog(w, "net tcp closed by module conn=%llu%s", (unsigned long long)c->id, k->flag ? " reset" : "");
+    wlog(w, "peer tcp closed by module conn=%llu%s", (unsigned long long)c->id, k->flag ? " reset" : "");
     c->dead = 1;
     /* echo, sink and scripts have nothing more to say: the connection ends */
     if (c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops->closed)
@@ -640,7 +640,7 @@ static void run_udp(networld *w, work *k)
         return;
     if (h->faults.drop) {
         h->faults.drop--;
-        wlog(w, "net udp dropped host=%s bytes=%zu", h->name, k->len);
+        wlog(w, "peer udp dropped host=%s bytes=%zu", h->name, k->len);
         return;
     }
     nw_svc *svc = service_at(h, IP_UDP, k->dst.port);

@@ -1,5 +1,7 @@
 /* fuzz_modem.h - the driver fuzz_at and fuzz_at_disk share: a booted modem
- * (both UARTs), then the input in chunks separated by 0xFF 0xFE.  Before each
+ * (both UARTs) behind a simulated network (host "e" = 203.0.113.7 with TCP
+ * and UDP echo on port 7, a TCP sink on 9), then the input in chunks
+ * separated by 0xFF 0xFE.  Before each
  * chunk the clock moves by (first byte) x 100 ms; the first byte's lowest bit
  * picks the UART; with power_cuts, a chunk starting with 0xFD cuts the power
  * and applies it again instead.  Header-only: each target includes it once. */
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "harness/networld.h"
 #include "sim/modem.h"
 
 static void fuzz_sink(void *ctx, int port, const uint8_t *p, size_t n)
@@ -31,10 +34,22 @@ static void fuzz_modem_run(const uint8_t *data, size_t size, const char *state_d
     cfg.dev.timing[TIM_REBOOT] = SIM_S(1);
     cfg.aux_uart = 1;
     cfg.state_dir = state_dir;
+    nw_service_cfg svcs[3] = { { IP_TCP, 7, NW_SVC_ECHO, NULL, 0, NULL, NULL },
+                               { IP_UDP, 7, NW_SVC_ECHO, NULL, 0, NULL, NULL },
+                               { IP_TCP, 9, NW_SVC_SINK, NULL, 0, NULL, NULL } };
+    nw_host_cfg host = { (char *)"e", 0xCB007107, NULL, svcs, 3, { 0 } };
+    nw_config net = { &host, 1 };
+    networld *w;
+    if (networld_create(&w, &c, &net, NULL))
+        return;
+    cfg.world = networld_ops(w);
     modem_io io = { fuzz_sink, NULL, NULL, NULL };
     modem *m;
-    if (modem_create(&m, &c, &cfg, &io, NULL, 0))
+    if (modem_create(&m, &c, &cfg, &io, NULL, 0)) {
+        networld_destroy(w);
         return;
+    }
+    networld_attach(w, m);
     modem_power_on(m);
     clk_advance(&c, SIM_S(2));
     size_t start = 0;
@@ -56,6 +71,7 @@ static void fuzz_modem_run(const uint8_t *data, size_t size, const char *state_d
     }
     clk_advance(&c, clk_now(&c) + SIM_S(60));
     modem_destroy(m);
+    networld_destroy(w);
     clk_free(&c);
 }
 
