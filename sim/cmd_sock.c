@@ -773,7 +773,8 @@ static int cmd_USORD(cmd_ctx *x)
     } else {
         load_dgram(s);
         n = s->part.len < (size_t)len ? s->part.len : (size_t)len;
-        memcpy(buf, s->part.data, n);
+        if (n) /* part.data may be NULL when empty */
+            memcpy(buf, s->part.data, n);
         bytebuf_consume(&s->part, n);
     }
     s->rcvd += n;
