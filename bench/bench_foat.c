@@ -201,21 +201,6 @@ static int set_raw(int fd, speed_t speed)
 
 /* ---- sarasim ---- */
 
-static int ctl_ok(simproc *s, const char *json)
-{
-    char *r = simproc_ctl(s, json);
-    int ok = r && strstr(r, "\"ok\":true");
-    free(r);
-    return ok ? 0 : -1;
-}
-
-static int set_scale(simproc *s, const char *scale)
-{
-    char json[96];
-    snprintf(json, sizeof(json), "{\"cmd\":\"set_time_scale\",\"scale\":%s}", scale);
-    return ctl_ok(s, json);
-}
-
 /* Read exactly `want` and not one byte more: the 'C' after it is sx's. */
 static int read_exactly(int fd, const char *want, int timeout_ms)
 {
@@ -252,18 +237,7 @@ static int sarasim_boot(simproc *s)
  * of the update (untimed). */
 static int sarasim_round(simproc *s, const char *pkg, double *secs, double *cpu)
 {
-    host_drain(s, 10);
-    if (set_scale(s, XFER_SCALE) || host_send(s, "AT+UFWUPD=1,921600\r"))
-        return -1;
-    /* The host switches its speed once the module has taken the command
-     * (tests/integration/test_foat_pty.c: a PTY has no wire to drain). */
-    int in_mode = 0;
-    for (int i = 0; i < 500 && !in_mode; i++) {
-        char *st = simproc_ctl(s, "{\"cmd\":\"state\"}");
-        in_mode = st && strstr(st, "\"power\":\"FWUPDATE\"") != NULL;
-        free(st);
-    }
-    if (!in_mode || host_set_baud(s, RATE)) {
+    if (host_sync(s, IO_TIMEOUT_MS) || host_start_fwupdate(s, RATE, IO_TIMEOUT_MS) || simproc_set_time_scale(s, XFER_SCALE)) {
         fprintf(stderr, "bench_foat: sarasim did not take AT+UFWUPD\n");
         return -1;
     }
@@ -275,7 +249,7 @@ static int sarasim_round(simproc *s, const char *pkg, double *secs, double *cpu)
     if (time_sx(s->link, pkg, secs))
         return -1;
     *cpu = cpu_s(s->pid) - c0;
-    if (set_scale(s, INSTALL_SCALE) || host_expect(s, "\r\n+UFWUPD: 128\r\n", 30000)) {
+    if (simproc_set_time_scale(s, INSTALL_SCALE) || host_expect(s, "\r\n+UFWUPD: 128\r\n", 30000)) {
         fprintf(stderr, "bench_foat: the update did not complete (+UFWUPD: 128 missing)\n");
         return -1;
     }
