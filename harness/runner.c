@@ -59,11 +59,13 @@ static char *escaped(const uint8_t *p, size_t n, size_t max)
     return (char *)b.data;
 }
 
-void runner_set_seen(runner *r, int port)
+void runner_set_seen_bytes(runner *r, const uint8_t *p, size_t n)
 {
     free(r->res->seen);
-    r->res->seen = escaped(runner_unread_at(r, port), runner_unread(r, port), SEEN_MAX);
+    r->res->seen = escaped(p, n, SEEN_MAX);
 }
+
+void runner_set_seen(runner *r, int port) { runner_set_seen_bytes(r, runner_unread_at(r, port), runner_unread(r, port)); }
 
 void runner_set_expected(runner *r, const uint8_t *p, size_t n)
 {

@@ -195,6 +195,33 @@ START_TEST(xmodem_steps_are_checked)
             "expected a file path, {\"path\": ...}");
     rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"outcome\": \"ok\"}]}", "t.json: $.host[0].outcome: ",
             "expected \"complete\", \"cancelled\", \"failed\" or \"any\"");
+    rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"replies\": {\"regex\": \"(\"}}]}",
+            "t.json: $.host[0].replies.regex: ", "expected a POSIX extended regular expression");
+    rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"replies\": 6}]}", "t.json: $.host[0].replies: ",
+            "expected");
+    rejects("{\"vars\": {\"a\": \"x\"}, \"host\": [{\"xmodem\": {\"generate\": 10}, \"replies\": \"${a}\"}]}",
+            "t.json: $.host[0].replies: ", "no ${variables} in replies");
+}
+END_TEST
+
+/* "replies": the bytes (or regex) the module must send during a transfer. */
+START_TEST(xmodem_replies_parse)
+{
+    scenario sc;
+    const char *json = "{\"host\": [{\"xmodem\": {\"generate\": 10}, \"replies\": {\"hex\": \"43 06 06\"}},\n"
+                       "          {\"xmodem\": {\"generate\": 10}, \"replies\": {\"regex\": \"^C\\u0006{2}$\"}},\n"
+                       "          {\"xmodem\": {\"generate\": 10}, \"replies\": \"\"},\n"
+                       "          {\"xmodem\": {\"generate\": 10}}]}";
+    ck_assert_msg(parse(&sc, json) == 0, "%s", err);
+    ck_assert_int_eq(sc.host[0].xm.has_replies, 1);
+    ck_assert_uint_eq(sc.host[0].bytes.len, 3);
+    ck_assert_int_eq(memcmp(sc.host[0].bytes.data, "C\x06\x06", 3), 0);
+    ck_assert_int_eq(sc.host[1].xm.has_replies, 1);
+    ck_assert_int_eq(sc.host[1].is_re, 1);
+    ck_assert_int_eq(sc.host[2].xm.has_replies, 1); /* "": the module sends nothing */
+    ck_assert_uint_eq(sc.host[2].bytes.len, 0);
+    ck_assert_int_eq(sc.host[3].xm.has_replies, 0);
+    scenario_free(&sc);
 }
 END_TEST
 
@@ -386,6 +413,7 @@ int main(void)
     tcase_add_test(tc, durations_are_checked);
     tcase_add_test(tc, steps_are_checked);
     tcase_add_test(tc, xmodem_steps_are_checked);
+    tcase_add_test(tc, xmodem_replies_parse);
     tcase_add_test(tc, asserts_are_checked);
     tcase_add_test(tc, world_events_are_checked);
     tcase_add_test(tc, device_is_checked);
