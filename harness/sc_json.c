@@ -418,6 +418,9 @@ static int package(sc_pctx *c, const cJSON *spec, sc_bytes *out)
         return -1;
     if (strcmp(kind, "full") && strcmp(kind, "delta"))
         return sc_fail_at(c, "kind", "expected \"full\" or \"delta\", got \"%s\"", kind);
+    if (!pkg_product_valid(product))
+        return sc_fail_at(c, "product", "expected MODEL-VERSION like \"SARA-R510M8S-01B\" (a module compares both), "
+                          "got \"%s\"", product);
     if (!pkg_version_valid(to))
         return sc_fail_at(c, "to", "expected a version like \"03.16,A00.01\", got \"%s\"", to);
     if (!strcmp(kind, "delta") && !pkg_version_valid(from))

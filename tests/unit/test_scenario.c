@@ -197,6 +197,9 @@ START_TEST(xmodem_steps_are_checked)
             "expected a file path, {\"path\": ...}");
     rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"outcome\": \"ok\"}]}", "t.json: $.host[0].outcome: ",
             "expected \"complete\", \"cancelled\", \"failed\" or \"any\"");
+    rejects("{\"host\": [{\"xmodem\": {\"package\": {\"kind\": \"full\", \"to\": \"03.16,A00.01\", \"size\": 1000,\n"
+            "  \"product\": \"SARA-R510M8S\"}}}]}",
+            "t.json: $.host[0].xmodem.package.product: ", "expected MODEL-VERSION like \"SARA-R510M8S-01B\"");
     rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"replies\": {\"regex\": \"(\"}}]}",
             "t.json: $.host[0].replies.regex: ", "expected a POSIX extended regular expression");
     rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"replies\": 6}]}", "t.json: $.host[0].replies: ",
