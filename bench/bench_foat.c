@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -382,15 +383,35 @@ static int bare_round(const char *dir, const char *pkg, const uint8_t *file, dou
 
 /* ---- lrzsz rx over socat ---- */
 
+/* Wait until socat has made the link `path` (setup only, never timed):
+ * woken by inotify when something is created in its directory, no sleep;
+ * 10 s bound a failure. */
 static int wait_exists(const char *path)
 {
-    for (int i = 0; i < 1000; i++) {
-        struct stat st;
-        if (stat(path, &st) == 0)
-            return 0;
-        usleep(5000); /* setup only, never timed */
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (in < 0 || inotify_add_watch(in, slash ? dir : ".", IN_CREATE | IN_MOVED_TO) < 0) {
+        if (in >= 0)
+            close(in);
+        return -1;
     }
-    return -1;
+    double deadline = now_s() + 10;
+    struct stat st;
+    int rc = -1;
+    while ((rc = stat(path, &st)) != 0 && now_s() < deadline) {
+        struct pollfd pfd = { in, POLLIN, 0 };
+        if (poll(&pfd, 1, (int)((deadline - now_s()) * 1e3) + 1) > 0) {
+            char ev[4096];
+            while (read(in, ev, sizeof(ev)) > 0)
+                ;
+        }
+    }
+    close(in);
+    return rc ? -1 : 0;
 }
 
 static int same_file(const char *path, const uint8_t *file, size_t len)
