@@ -43,8 +43,10 @@ static const char *escaped(const bytebuf *b)
     return (const char *)e.data;
 }
 
-/* Send `line`, the reply must be exactly `want`. */
-static void xchg(const char *line, const char *want)
+/* Send `line`, the reply must be exactly `want` (failures name the caller's
+ * line: the same exchange appears several times in a test). */
+#define xchg(line, want) xchg_at(__LINE__, line, want)
+static void xchg_at(int at, const char *line, const char *want)
 {
     ck_assert_int_eq(host_send(&S, line), 0);
     int rc = host_expect_exact(&S, want, T);
@@ -55,7 +57,7 @@ static void xchg(const char *line, const char *want)
         char wbuf[1024];
         snprintf(wbuf, sizeof(wbuf), "%s", escaped(&w));
         bytebuf_free(&w);
-        ck_abort_msg("after \"%s\": expected \"%s\", got \"%s\"", line, wbuf, escaped(&S.rx));
+        ck_abort_msg("line %d: after \"%s\": expected \"%s\", got \"%s\"", at, line, wbuf, escaped(&S.rx));
     }
 }
 
@@ -274,6 +276,15 @@ START_TEST(host_can_close_and_reopen_the_port)
     ck_assert_int_eq(host_wait_ready(&S, 10000), 0);
     xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
     host_close(&S);
+    /* Let sarasim see the close before the host reopens: a control-socket
+     * round trip ends after its loop has read the inotify event.  Without it
+     * a loaded machine showed a real front-end race (sim/uv_pty.c): when
+     * sarasim reads the reopened host's "AT" in the same burst as the
+     * previous chunk, it learns of the close only after queueing the answer
+     * and drops that answer with the old session's output (1 run in 12
+     * under ASan and two CPU hogs).  Reported to the front end's owners;
+     * this sync is not what the test is about. */
+    ctl_ok("{\"cmd\":\"state\"}");
     ck_assert_int_eq(host_open(&S, 115200), 0);
     /* same module session: echo is still off, nothing stale is read */
     xchg("AT\r", "\r\nOK\r\n");
