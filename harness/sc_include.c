@@ -61,7 +61,7 @@ static int include_file(sc_pctx *c, const cJSON *step, sc_flat *fl, int depth)
     sc_resolve(c, v->valuestring, path, sizeof(path));
     bytebuf text;
     bytebuf_init(&text);
-    int rc = sc_read_file(path, SC_JSON_MAX, &text);
+    int rc = sc_read_text(path, &text);
     if (rc) {
         bytebuf_free(&text);
         return sc_fail_at(c, "include", "cannot read \"%s\": %s; expected a JSON array of steps in a regular file of "

@@ -344,6 +344,8 @@ int sc_read_file(const char *path, size_t max, bytebuf *out)
     return rc;
 }
 
+int sc_read_text(const char *path, bytebuf *out) { return sc_read_file(path, SC_JSON_MAX, out); }
+
 const char *sc_read_error(int rc)
 {
     switch (-rc) {

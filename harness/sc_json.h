@@ -71,6 +71,8 @@ void sc_resolve(const sc_pctx *c, const char *rel, char *buf, size_t size);
  * 0 or -errno: -ESPIPE a FIFO or socket, -ENODEV a device, -EISDIR a
  * directory, -EINVAL anything else not regular, -EFBIG past max. */
 int sc_read_file(const char *path, size_t max, bytebuf *out);
+/* The same for a JSON file (a scenario, an include): at most SC_JSON_MAX. */
+int sc_read_text(const char *path, bytebuf *out);
 /* What sc_read_file's error means, for messages ("a FIFO or socket, not a
  * regular file"). */
 const char *sc_read_error(int rc);

@@ -434,7 +434,7 @@ int scenario_load(scenario *sc, const char *path, char *err, size_t errlen)
     scenario_defaults(sc);
     bytebuf text;
     bytebuf_init(&text);
-    int rc = sc_read_file(path, SC_JSON_MAX, &text);
+    int rc = sc_read_text(path, &text);
     if (rc) {
         if (rc == -ENOENT || rc == -EACCES)
             snprintf(err, errlen, "%s: %s", path, sc_read_error(rc));
