@@ -278,12 +278,13 @@ START_TEST(host_can_close_and_reopen_the_port)
     host_close(&S);
     /* Let sarasim see the close before the host reopens: a control-socket
      * round trip ends after its loop has read the inotify event.  Without it
-     * a loaded machine showed a real front-end race (sim/uv_pty.c): when
-     * sarasim reads the reopened host's "AT" in the same burst as the
-     * previous chunk, it learns of the close only after queueing the answer
-     * and drops that answer with the old session's output (1 run in 12
-     * under ASan and two CPU hogs).  Reported to the front end's owners;
-     * this sync is not what the test is about. */
+     * a loaded machine showed a front-end race in the inotify-counting
+     * presence of sim/uv_pty.c (1 run in 12 under ASan and two CPU hogs):
+     * when sarasim read the reopened host's "AT" in the same burst as the
+     * previous chunk, it learned of the close only after queueing the
+     * answer and dropped that answer with the old session's output.  The
+     * front end that reads presence from the kernel (sim/live/uv_pty.c on
+     * main) has no such window; this sync can go once both meet. */
     ctl_ok("{\"cmd\":\"state\"}");
     ck_assert_int_eq(host_open(&S, 115200), 0);
     /* same module session: echo is still off, nothing stale is read */
