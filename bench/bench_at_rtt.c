@@ -312,8 +312,8 @@ static int sarasim_start(simproc *s, const char *const *extra)
     char *r = host_cmd(s, "ATE0\r", 2000);
     int ok = r && strstr(r, OK_TEXT);
     free(r);
-    host_drain(s, 100); /* a greeting or URC must not count as an answer */
-    return ok ? 0 : -1;
+    /* a greeting or URC must not count as an answer */
+    return ok && host_sync(s, 2000) == 0 ? 0 : -1;
 }
 
 /* ---------------- the modem core alone ---------------- */

@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -201,21 +202,6 @@ static int set_raw(int fd, speed_t speed)
 
 /* ---- sarasim ---- */
 
-static int ctl_ok(simproc *s, const char *json)
-{
-    char *r = simproc_ctl(s, json);
-    int ok = r && strstr(r, "\"ok\":true");
-    free(r);
-    return ok ? 0 : -1;
-}
-
-static int set_scale(simproc *s, const char *scale)
-{
-    char json[96];
-    snprintf(json, sizeof(json), "{\"cmd\":\"set_time_scale\",\"scale\":%s}", scale);
-    return ctl_ok(s, json);
-}
-
 /* Read exactly `want` and not one byte more: the 'C' after it is sx's. */
 static int read_exactly(int fd, const char *want, int timeout_ms)
 {
@@ -252,18 +238,7 @@ static int sarasim_boot(simproc *s)
  * of the update (untimed). */
 static int sarasim_round(simproc *s, const char *pkg, double *secs, double *cpu)
 {
-    host_drain(s, 10);
-    if (set_scale(s, XFER_SCALE) || host_send(s, "AT+UFWUPD=1,921600\r"))
-        return -1;
-    /* The host switches its speed once the module has taken the command
-     * (tests/integration/test_foat_pty.c: a PTY has no wire to drain). */
-    int in_mode = 0;
-    for (int i = 0; i < 500 && !in_mode; i++) {
-        char *st = simproc_ctl(s, "{\"cmd\":\"state\"}");
-        in_mode = st && strstr(st, "\"power\":\"FWUPDATE\"") != NULL;
-        free(st);
-    }
-    if (!in_mode || host_set_baud(s, RATE)) {
+    if (host_sync(s, IO_TIMEOUT_MS) || host_start_fwupdate(s, RATE, IO_TIMEOUT_MS) || simproc_set_time_scale(s, XFER_SCALE)) {
         fprintf(stderr, "bench_foat: sarasim did not take AT+UFWUPD\n");
         return -1;
     }
@@ -275,7 +250,7 @@ static int sarasim_round(simproc *s, const char *pkg, double *secs, double *cpu)
     if (time_sx(s->link, pkg, secs))
         return -1;
     *cpu = cpu_s(s->pid) - c0;
-    if (set_scale(s, INSTALL_SCALE) || host_expect(s, "\r\n+UFWUPD: 128\r\n", 30000)) {
+    if (simproc_set_time_scale(s, INSTALL_SCALE) || host_expect(s, "\r\n+UFWUPD: 128\r\n", 30000)) {
         fprintf(stderr, "bench_foat: the update did not complete (+UFWUPD: 128 missing)\n");
         return -1;
     }
@@ -408,15 +383,35 @@ static int bare_round(const char *dir, const char *pkg, const uint8_t *file, dou
 
 /* ---- lrzsz rx over socat ---- */
 
+/* Wait until socat has made the link `path` (setup only, never timed):
+ * woken by inotify when something is created in its directory, no sleep;
+ * 10 s bound a failure. */
 static int wait_exists(const char *path)
 {
-    for (int i = 0; i < 1000; i++) {
-        struct stat st;
-        if (stat(path, &st) == 0)
-            return 0;
-        usleep(5000); /* setup only, never timed */
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (in < 0 || inotify_add_watch(in, slash ? dir : ".", IN_CREATE | IN_MOVED_TO) < 0) {
+        if (in >= 0)
+            close(in);
+        return -1;
     }
-    return -1;
+    double deadline = now_s() + 10;
+    struct stat st;
+    int rc = -1;
+    while ((rc = stat(path, &st)) != 0 && now_s() < deadline) {
+        struct pollfd pfd = { in, POLLIN, 0 };
+        if (poll(&pfd, 1, (int)((deadline - now_s()) * 1e3) + 1) > 0) {
+            char ev[4096];
+            while (read(in, ev, sizeof(ev)) > 0)
+                ;
+        }
+    }
+    close(in);
+    return rc ? -1 : 0;
 }
 
 static int same_file(const char *path, const uint8_t *file, size_t len)

@@ -1,12 +1,14 @@
 /* harness_main.c - sarasim-harness: run scenario files headless.
  *
- *   sarasim-harness [--junit FILE] [--trace-dir DIR] [-j N] SCENARIO...
+ *   sarasim-harness [--junit FILE] [--trace-dir DIR] [-j N] [--timeout S] SCENARIO...
  *
  * Each scenario runs in a child process of its own (as libuv's test runner
  * does), N at a time: a crash is reported as that scenario's error and the
- * others go on, and no scenario can see another's state.  Results come back
- * as one JSON object per child over a pipe and are printed in the order the
- * files were given, whatever order they finish in.
+ * others go on, and no scenario can see another's state.  A child still
+ * running after --timeout seconds of wall time is killed and its scenario
+ * failed ("timeout after S s"), so one bad file cannot hang a CI job.
+ * Results come back as one JSON object per child over a pipe and are
+ * printed in the order the files were given, whatever order they finish in.
  *
  * Exit status: 0 if none failed, 1 if any failed or had an error, 2 on a
  * usage error, 77 when every scenario was skipped (ctest SKIP_RETURN_CODE).
@@ -28,12 +30,17 @@
 #include "runner.h"
 
 #define EXIT_ALL_SKIPPED 77
+#define DEFAULT_TIMEOUT_S 60.0
+#define MAX_TIMEOUT_S 86400.0
 
 typedef struct job {
     const char *file;
     char trace_name[256];
     pid_t pid;
     int fd;
+    double deadline; /* wall time (now_s) after which the child is killed */
+    char state_root[4096]; /* the child's state dirs go here: removed after it,
+                            * even when it was killed */
     bytebuf out; /* the child's JSON result */
     int finished;
     job_report rep;
@@ -45,6 +52,7 @@ typedef struct options {
     const char *junit;
     const char *trace_dir;
     int jobs;
+    double timeout_s; /* per scenario, wall time; 0: none */
 } options;
 
 static double now_s(void)
@@ -56,24 +64,28 @@ static double now_s(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: sarasim-harness [--junit FILE] [--trace-dir DIR] [-j N] SCENARIO...\n"
+    fprintf(f, "usage: sarasim-harness [--junit FILE] [--trace-dir DIR] [-j N] [--timeout S] SCENARIO...\n"
                "  --junit FILE      write JUnit XML results to FILE\n"
                "  --trace-dir DIR   write every scenario's trace to DIR/<name>.trace\n"
                "                    (without it, only failed scenarios' traces are kept, in a temp dir)\n"
                "  -j, --jobs N      run N scenarios at a time (default 1)\n"
+               "  --timeout S       fail a scenario still running after S seconds of wall time\n"
+               "                    (default 60; 0: no limit)\n"
                "  --help, --version\n"
                "Format of scenario files: docs/scenarios.md\n");
 }
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    enum { O_JUNIT = 1, O_TRACE_DIR, O_HELP, O_VERSION };
+    enum { O_JUNIT = 1, O_TRACE_DIR, O_TIMEOUT, O_HELP, O_VERSION };
     static const struct option longopts[] = {
         { "junit", required_argument, NULL, O_JUNIT },   { "trace-dir", required_argument, NULL, O_TRACE_DIR },
-        { "jobs", required_argument, NULL, 'j' },        { "help", no_argument, NULL, O_HELP },
-        { "version", no_argument, NULL, O_VERSION },     { NULL, 0, NULL, 0 },
+        { "jobs", required_argument, NULL, 'j' },        { "timeout", required_argument, NULL, O_TIMEOUT },
+        { "help", no_argument, NULL, O_HELP },           { "version", no_argument, NULL, O_VERSION },
+        { NULL, 0, NULL, 0 },
     };
     o->jobs = 1;
+    o->timeout_s = DEFAULT_TIMEOUT_S;
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "j:", longopts, NULL)) != -1) {
@@ -84,6 +96,14 @@ static int parse_args(int argc, char **argv, options *o)
             o->jobs = (int)strtol(optarg, &end, 10);
             if (*end || o->jobs < 1 || o->jobs > 256) {
                 fprintf(stderr, "sarasim-harness: -j: expected a number from 1 to 256, got \"%s\"\n", optarg);
+                return -1;
+            }
+            break;
+        case O_TIMEOUT:
+            o->timeout_s = strtod(optarg, &end);
+            if (end == optarg || *end || !(o->timeout_s >= 0 && o->timeout_s <= MAX_TIMEOUT_S)) {
+                fprintf(stderr, "sarasim-harness: --timeout: expected seconds from 0 (no limit) to %.0f, got \"%s\"\n",
+                        MAX_TIMEOUT_S, optarg);
                 return -1;
             }
             break;
@@ -136,6 +156,7 @@ static void add_str(cJSON *o, const char *key, const char *v)
 /* Run one scenario; the result goes to fd as JSON. */
 static void child_run(const job *j, const char *trace_dir, const char *fail_dir, int fd)
 {
+    run_opts ro = { .state_root = j->state_root[0] ? j->state_root : NULL };
     double t0 = now_s();
     scenario sc;
     run_result res;
@@ -146,7 +167,7 @@ static void child_run(const job *j, const char *trace_dir, const char *fail_dir,
         res.status = RUN_ERROR;
         cJSON_AddStringToObject(o, "why", err);
     } else {
-        runner_run(&sc, NULL, &res);
+        runner_run(&sc, &ro, &res);
         cJSON_AddStringToObject(o, "name", sc.name);
         add_str(o, "step", res.step[0] ? res.step : NULL);
         add_str(o, "what", res.what);
@@ -214,17 +235,51 @@ static void finish_job(job *j, int wstatus)
     j->rep.trace_path = jstr(o, "trace");
 }
 
+/* The child is gone: its state root too (left full when it was killed). */
+static void remove_state_root(job *j)
+{
+    if (j->state_root[0])
+        runner_remove_tree(j->state_root);
+    j->state_root[0] = 0;
+}
+
+/* The child overran --timeout: killed, its scenario failed. */
+static void finish_timed_out(job *j, double timeout_s)
+{
+    kill(j->pid, SIGKILL);
+    int ws = 0;
+    waitpid(j->pid, &ws, 0);
+    j->pid = 0;
+    close(j->fd);
+    j->fd = -1;
+    remove_state_root(j);
+    char why[64];
+    snprintf(why, sizeof(why), "timeout after %g s", timeout_s);
+    j->finished = 1;
+    j->json = cJSON_CreateObject();
+    cJSON_AddStringToObject(j->json, "why", why);
+    j->rep = (job_report){ .file = j->file, .name = j->file, .status = RUN_FAIL, .wall_s = timeout_s,
+                           .why = jstr(j->json, "why") };
+}
+
 static int spawn(job *j, const options *o, const char *fail_dir)
 {
+    snprintf(j->state_root, sizeof(j->state_root), "%s/sarasim-harness-job-XXXXXX", runner_default_state_root());
+    if (!mkdtemp(j->state_root))
+        j->state_root[0] = 0; /* the runner makes its own, as a plain run does */
     int p[2];
-    if (pipe(p))
+    if (pipe(p)) {
+        remove_state_root(j);
         return -errno;
+    }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
+        int e = errno;
         close(p[0]);
         close(p[1]);
-        return -errno;
+        remove_state_root(j);
+        return -e;
     }
     if (pid == 0) {
         close(p[0]);
@@ -235,11 +290,26 @@ static int spawn(job *j, const options *o, const char *fail_dir)
     close(p[1]);
     j->pid = pid;
     j->fd = p[0];
+    j->deadline = o->timeout_s > 0 ? now_s() + o->timeout_s : 0;
     return 0;
 }
 
-/* Read from the running children until one has closed its pipe; reap it. */
-static void collect_one(job *jobs, size_t n)
+/* Milliseconds until the earliest running child's deadline (-1: none). */
+static int poll_timeout_ms(const job *jobs, size_t n)
+{
+    double first = 0;
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i].pid > 0 && jobs[i].deadline > 0 && (!first || jobs[i].deadline < first))
+            first = jobs[i].deadline;
+    if (!first)
+        return -1;
+    double ms = (first - now_s()) * 1e3;
+    return ms <= 0 ? 0 : ms > 3600e3 ? 3600 * 1000 : (int)ms + 1;
+}
+
+/* Read from the running children until one has closed its pipe (reap it)
+ * or overrun its deadline (kill it). */
+static void collect_one(job *jobs, size_t n, double timeout_s)
 {
     struct pollfd pfd[256];
     size_t map[256], k = 0;
@@ -249,7 +319,16 @@ static void collect_one(job *jobs, size_t n)
             map[k++] = i;
         }
     }
-    if (poll(pfd, k, -1) < 0)
+    int ready = poll(pfd, k, poll_timeout_ms(jobs, n));
+    double now = now_s();
+    for (size_t q = 0; q < k; q++) {
+        job *j = &jobs[map[q]];
+        if (j->deadline > 0 && now >= j->deadline && !(ready > 0 && pfd[q].revents)) {
+            finish_timed_out(j, timeout_s);
+            pfd[q].revents = 0;
+        }
+    }
+    if (ready <= 0)
         return;
     for (size_t q = 0; q < k; q++) {
         if (!pfd[q].revents)
@@ -268,6 +347,7 @@ static void collect_one(job *jobs, size_t n)
         int ws = 0;
         waitpid(j->pid, &ws, 0);
         j->pid = 0;
+        remove_state_root(j);
         finish_job(j, ws);
     }
 }
@@ -353,7 +433,7 @@ int main(int argc, char **argv)
             next++;
         }
         if (running)
-            collect_one(jobs, next);
+            collect_one(jobs, next, o.timeout_s);
         running = 0;
         for (size_t i = 0; i < next; i++)
             running += jobs[i].pid > 0;

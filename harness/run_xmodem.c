@@ -166,6 +166,29 @@ static int xm_loop(xm_run *x)
     }
 }
 
+/* "replies": everything the sender read from the module during the step
+ * (the port's bytes from the step's start to the cursor) must equal the
+ * literal, or match the regex (anchor it with ^ and $). */
+static int check_replies(runner *r, const sc_step *st)
+{
+    int port = st->port;
+    const uint8_t *got = r->rx[port].data ? r->rx[port].data : (const uint8_t *)"";
+    size_t n = r->cursor[port];
+    int ok;
+    if (st->is_re) {
+        regmatch_t m = { 0, (regoff_t)n };
+        ok = regexec(&st->re, (const char *)got, 1, &m, REG_STARTEND) == 0;
+        runner_set_expected(r, (const uint8_t *)st->re_src, strlen(st->re_src));
+    } else {
+        ok = n == st->bytes.len && (!n || memcmp(got, st->bytes.data, n) == 0);
+        runner_set_expected(r, st->bytes.data, st->bytes.len);
+    }
+    if (ok)
+        return 0;
+    runner_set_seen_bytes(r, got, n);
+    return runner_fail(r, st, "the module's replies during the transfer differ (%zu bytes read)", n);
+}
+
 int runner_step_xmodem(runner *r, const sc_step *st)
 {
     xm_run x = { r, st, r->xm, NULL, NULL, 0 };
@@ -178,6 +201,8 @@ int runner_step_xmodem(runner *r, const sc_step *st)
         return runner_fail(r, st, "cannot start the %s sender", x.ops->name);
     }
     int rc = xm_loop(&x);
+    if (!rc && st->xm.has_replies)
+        rc = check_replies(r, st);
     x.ops->destroy(x.s);
     free(x.hits);
     return rc;

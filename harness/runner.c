@@ -67,11 +67,13 @@ static char *escaped(const uint8_t *p, size_t n, size_t max)
     return (char *)b.data;
 }
 
-void runner_set_seen(runner *r, int port)
+void runner_set_seen_bytes(runner *r, const uint8_t *p, size_t n)
 {
     free(r->res->seen);
-    r->res->seen = escaped(runner_unread_at(r, port), runner_unread(r, port), SEEN_MAX);
+    r->res->seen = escaped(p, n, SEEN_MAX);
 }
+
+void runner_set_seen(runner *r, int port) { runner_set_seen_bytes(r, runner_unread_at(r, port), runner_unread(r, port)); }
 
 void runner_set_expected(runner *r, const uint8_t *p, size_t n)
 {
@@ -398,13 +400,13 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return 0;
 }
 
+void runner_remove_tree(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
 /* The module's flash writes are fsynced (fs/atomic.c): pointless for a state
  * dir thrown away after the run, and on a disk they would cost more than the
  * whole simulation.  So the state goes to tmpfs when there is one. */
-static const char *state_root(const run_opts *o)
+const char *runner_default_state_root(void)
 {
-    if (o && o->state_root)
-        return o->state_root;
     if (access("/dev/shm", W_OK | X_OK) == 0)
         return "/dev/shm";
     const char *tmp = getenv("TMPDIR");
@@ -413,7 +415,8 @@ static const char *state_root(const run_opts *o)
 
 static int make_statedir(runner *r, const run_opts *o)
 {
-    snprintf(r->statedir, sizeof(r->statedir), "%s/sarasim-harness-XXXXXX", state_root(o));
+    snprintf(r->statedir, sizeof(r->statedir), "%s/sarasim-harness-XXXXXX",
+             o && o->state_root ? o->state_root : runner_default_state_root());
     if (mkdtemp(r->statedir))
         return 0;
     r->statedir[0] = 0;
@@ -484,7 +487,7 @@ static void teardown(runner *r)
     }
     free(r->vars);
     if (r->statedir[0])
-        nftw(r->statedir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        runner_remove_tree(r->statedir);
 }
 
 /* "exact": everything the module sent must have been read. */

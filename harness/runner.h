@@ -42,5 +42,10 @@ typedef struct run_result {
 int runner_run(const scenario *sc, const run_opts *o, run_result *r);
 void run_result_free(run_result *r);
 const char *run_status_name(run_status s);
+/* Where state dirs go without run_opts.state_root: /dev/shm if writable,
+ * else $TMPDIR or /tmp. */
+const char *runner_default_state_root(void);
+/* Remove a directory and everything below it (symlinks not followed). */
+void runner_remove_tree(const char *dir);
 
 #endif

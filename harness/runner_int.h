@@ -40,6 +40,7 @@ int runner_wait_failed(runner *r, const sc_step *st, int why);
 int runner_fail(runner *r, const sc_step *st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Fill res->seen with the unread bytes of `port`, res->expected with p. */
 void runner_set_seen(runner *r, int port);
+void runner_set_seen_bytes(runner *r, const uint8_t *p, size_t n);
 void runner_set_expected(runner *r, const uint8_t *p, size_t n);
 /* One EV line of the harness's own in the trace. */
 void runner_log(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

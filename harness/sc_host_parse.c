@@ -47,6 +47,28 @@ static const char *const step_names[] = {
 
 const char *scenario_step_name(sc_step_kind k) { return step_names[k]; }
 
+/* What an expect (or an xmodem step's "replies") matches: text, {"hex": ...}
+ * into st->bytes, or {"regex": ...} into st->re.  c's path is at v. */
+static int parse_pattern(sc_pctx *c, const cJSON *v, sc_step *st)
+{
+    const cJSON *re = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, "regex") : NULL;
+    if (!re)
+        return sc_bytes_value(c, v, &st->bytes);
+    static const char *const keys[] = { "regex", NULL };
+    int rc = sc_check_keys(c, v, keys);
+    if (!rc && !cJSON_IsString(re))
+        rc = sc_fail_at(c, "regex", "expected a POSIX extended regular expression string");
+    if (!rc && !(st->re_src = strdup(re->valuestring)))
+        rc = sc_fail(c, "out of memory");
+    if (!rc) {
+        size_t m2 = sc_push_key(c, "regex");
+        rc = sc_regex(c, re->valuestring, &st->re);
+        sc_pop(c, m2);
+        st->is_re = rc == 0;
+    }
+    return rc;
+}
+
 static int parse_expect(sc_pctx *c, const cJSON *o, sc_step *st, const scenario *sc, sc_var_scope *vs)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, step_names[st->kind]);
@@ -58,28 +80,11 @@ static int parse_expect(sc_pctx *c, const cJSON *o, sc_step *st, const scenario 
         return -1;
     st->port = (int)port;
     size_t mark = sc_push_key(c, step_names[st->kind]);
-    int rc;
-    const cJSON *re = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, "regex") : NULL;
-    if (re) {
-        static const char *const keys[] = { "regex", NULL };
-        rc = sc_check_keys(c, v, keys);
-        if (!rc && !cJSON_IsString(re))
-            rc = sc_fail_at(c, "regex", "expected a POSIX extended regular expression string");
-        if (!rc && !(st->re_src = strdup(re->valuestring)))
-            rc = sc_fail(c, "out of memory");
-        if (!rc) {
-            size_t m2 = sc_push_key(c, "regex");
-            rc = sc_regex(c, re->valuestring, &st->re);
-            sc_pop(c, m2);
-            st->is_re = rc == 0;
-        }
-    } else {
-        rc = sc_bytes_value(c, v, &st->bytes);
-        if (!rc && st->bytes.len == 0)
-            rc = sc_fail(c, "expected something to wait for, got an empty string");
-        if (!rc)
-            rc = check_vars(c, &st->bytes, vs);
-    }
+    int rc = parse_pattern(c, v, st);
+    if (!rc && !st->is_re && st->bytes.len == 0)
+        rc = sc_fail(c, "expected something to wait for, got an empty string");
+    if (!rc && !st->is_re)
+        rc = check_vars(c, &st->bytes, vs);
     sc_pop(c, mark);
     if (rc)
         return -1;
@@ -166,6 +171,15 @@ static int parse_xmodem(sc_pctx *c, const cJSON *o, sc_step *st)
     }
     free(check);
     free(outcome);
+    const cJSON *replies = cJSON_GetObjectItemCaseSensitive(o, "replies");
+    if (!rc && replies) {
+        mark = sc_push_key(c, "replies");
+        rc = parse_pattern(c, replies, st);
+        if (!rc && st->bytes.has_vars)
+            rc = sc_fail(c, "no ${variables} in replies: write the bytes");
+        sc_pop(c, mark);
+        x->has_replies = rc == 0;
+    }
     const cJSON *faults = cJSON_GetObjectItemCaseSensitive(o, "faults");
     if (rc || !faults)
         return rc;
@@ -325,7 +339,7 @@ static int parse_step_body(sc_pctx *c, const cJSON *o, sc_step *st, const scenar
         [STEP_WAIT] = { "wait", "note", NULL },
         [STEP_SET_BAUD] = { "set_baud", "port", "note", NULL },
         [STEP_SEND_FILE] = { "send_file", "chunk", "interval", "port", "note", NULL },
-        [STEP_XMODEM] = { "xmodem", "block", "check", "faults", "outcome", "within", "port", "note", NULL },
+        [STEP_XMODEM] = { "xmodem", "block", "check", "faults", "outcome", "replies", "within", "port", "note", NULL },
         [STEP_ASSERT] = { NULL },
         [STEP_DO] = { NULL },
     };
@@ -453,8 +467,8 @@ void scenario_step_describe(const sc_step *st, char *buf, size_t size)
     case STEP_SET_BAUD: bytebuf_appendf(&b, "%u", (unsigned)st->rate); break;
     case STEP_SEND_FILE: bytebuf_appendf(&b, "(%zu bytes)", st->bytes.len); break;
     case STEP_XMODEM:
-        bytebuf_appendf(&b, "(%zu bytes, %u-byte blocks, %zu fault%s)", st->xm.data.len, st->xm.block,
-                        st->xm.nfaults, st->xm.nfaults == 1 ? "" : "s");
+        bytebuf_appendf(&b, "(%zu bytes, %u-byte blocks, %zu fault%s%s)", st->xm.data.len, st->xm.block,
+                        st->xm.nfaults, st->xm.nfaults == 1 ? "" : "s", st->xm.has_replies ? ", replies checked" : "");
         break;
     case STEP_ASSERT: {
         static const char *const k[] = { "file", "no_file", "firmware", "setting", "state" };

@@ -3,7 +3,12 @@
  * A host step {"include": "lib/ubxlib_power_on.json"} stands for the steps
  * of that file: a JSON array of steps, itself allowed to include others (8
  * levels at most).  Paths are relative to the including file; messages about
- * an included step name the included file and the step's index in it. */
+ * an included step name the included file and the step's index in it.
+ *
+ * A file that includes another ten times, which includes another ten times,
+ * ... expands to 10^8 steps from a few bytes: the expansion is bounded
+ * (steps, includes, bytes read) and stops with a message naming where it
+ * went over, long before memory or time run out. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +17,15 @@
 #include "sc_parse.h"
 
 #define INCLUDE_DEPTH 8
+#define STEPS_MAX 50000                /* host steps after expansion */
+#define INCLUDES_MAX 1000              /* include steps expanded, in all */
+#define INCLUDED_BYTES_MAX (16u << 20) /* JSON read through includes, in all */
 
 static int push_step(sc_pctx *c, sc_flat *fl, const cJSON *obj, const char *file, const char *dir)
 {
+    if (fl->n >= STEPS_MAX)
+        return sc_fail(c, "the host script expands to more than %d steps (includes of includes?); expected at most %d",
+                       STEPS_MAX, STEPS_MAX);
     if (fl->n == fl->cap) {
         size_t cap = fl->cap ? fl->cap * 2 : 32;
         sc_flat_step *nv = realloc(fl->v, cap * sizeof(*nv));
@@ -43,6 +54,9 @@ static int include_file(sc_pctx *c, const cJSON *step, sc_flat *fl, int depth)
         return sc_fail_at(c, "include", "expected the path of a JSON array of steps");
     if (depth >= INCLUDE_DEPTH)
         return sc_fail_at(c, "include", "includes nest deeper than %d levels", INCLUDE_DEPTH);
+    if (fl->ninc >= INCLUDES_MAX)
+        return sc_fail_at(c, "include", "more than %d includes in one scenario; expected at most %d", INCLUDES_MAX,
+                          INCLUDES_MAX);
     char path[4096];
     sc_resolve(c, v->valuestring, path, sizeof(path));
     bytebuf text;
@@ -50,7 +64,14 @@ static int include_file(sc_pctx *c, const cJSON *step, sc_flat *fl, int depth)
     int rc = sc_read_text(path, &text);
     if (rc) {
         bytebuf_free(&text);
-        return sc_fail_at(c, "include", "cannot read \"%s\": %s", path, sc_read_error(rc));
+        return sc_fail_at(c, "include", "cannot read \"%s\": %s; expected a JSON array of steps in a regular file of "
+                          "at most %u MB", path, sc_read_error(rc), SC_JSON_MAX >> 20);
+    }
+    fl->included_bytes += text.len;
+    if (fl->included_bytes > INCLUDED_BYTES_MAX) {
+        bytebuf_free(&text);
+        return sc_fail_at(c, "include", "includes read more than %u MB in all; expected at most %u MB",
+                          INCLUDED_BYTES_MAX >> 20, INCLUDED_BYTES_MAX >> 20);
     }
     sc_included *ni = realloc(fl->inc, (fl->ninc + 1) * sizeof(*ni));
     if (!ni) {

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "protocol/dur.h"
 
@@ -305,34 +307,55 @@ void sc_resolve(const sc_pctx *c, const char *rel, char *buf, size_t size)
         snprintf(buf, size, "%s/%s", c->dir, rel);
 }
 
-int sc_read_text(const char *path, bytebuf *out)
+/* Why a file that opened is not one to read: 0 for a regular file of at
+ * most max bytes. */
+static int unreadable_kind(const struct stat *st, size_t max)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -errno;
-    /* a FIFO or /dev/stdin would block the load, /dev/zero never end */
+    if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode))
+        return -ESPIPE;
+    if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+        return -ENODEV;
+    if (S_ISDIR(st->st_mode))
+        return -EISDIR;
+    if (!S_ISREG(st->st_mode))
+        return -EINVAL;
+    return st->st_size > (off_t)max ? -EFBIG : 0;
+}
+
+int sc_read_file(const char *path, size_t max, bytebuf *out)
+{
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+     * writer forever; the fd is checked before a byte is read, so a FIFO,
+     * a device (/dev/zero never ends) or a directory is refused at once.
+     * Symlinks are followed: the checks apply to what they point at. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENXIO ? -ESPIPE : -errno; /* ENXIO: a Unix socket */
     struct stat st;
-    int rc = fstat(fileno(f), &st)          ? -errno
-             : !S_ISREG(st.st_mode)          ? -EINVAL
-             : st.st_size > (off_t)BLOB_MAX ? -EFBIG
-                                             : 0;
-    if (rc) {
-        fclose(f);
-        return rc;
-    }
+    int rc = fstat(fd, &st) ? -errno : unreadable_kind(&st, max);
     char buf[65536];
-    size_t n;
-    while (!rc && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-        rc = out->len + n > BLOB_MAX ? -EFBIG : bytebuf_append(out, buf, n);
-    if (!rc && ferror(f))
-        rc = -EIO;
-    fclose(f);
+    ssize_t n = 0;
+    while (!rc && (n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        rc = n < 0 ? -errno : out->len + (size_t)n > max ? -EFBIG : bytebuf_append(out, buf, (size_t)n);
+    }
+    close(fd);
     return rc;
 }
 
+int sc_read_text(const char *path, bytebuf *out) { return sc_read_file(path, SC_JSON_MAX, out); }
+
 const char *sc_read_error(int rc)
 {
-    return rc == -EINVAL ? "not a regular file" : rc == -EFBIG ? "larger than 64 MB" : strerror(-rc);
+    switch (-rc) {
+    case ESPIPE: return "a FIFO or socket, not a regular file";
+    case ENODEV: return "a device, not a regular file";
+    case EISDIR: return "a directory, not a regular file";
+    case EINVAL: return "not a regular file";
+    case EFBIG: return "too large";
+    default: return strerror(-rc);
+    }
 }
 
 static int read_file(sc_pctx *c, const char *rel, sc_bytes *out)
@@ -341,10 +364,11 @@ static int read_file(sc_pctx *c, const char *rel, sc_bytes *out)
     sc_resolve(c, rel, path, sizeof(path));
     bytebuf b;
     bytebuf_init(&b);
-    int rc = sc_read_text(path, &b);
+    int rc = sc_read_file(path, BLOB_MAX, &b);
     if (rc) {
         bytebuf_free(&b);
-        return sc_fail(c, "cannot read \"%s\": %s", path, sc_read_error(rc));
+        return sc_fail(c, "cannot read \"%s\": %s; expected a regular file of at most %u MB", path, sc_read_error(rc),
+                       BLOB_MAX >> 20);
     }
     if (!b.data) { /* an empty file: still a buffer */
         if (bytebuf_reserve(&b, 0))
@@ -396,6 +420,9 @@ static int package(sc_pctx *c, const cJSON *spec, sc_bytes *out)
         return -1;
     if (strcmp(kind, "full") && strcmp(kind, "delta"))
         return sc_fail_at(c, "kind", "expected \"full\" or \"delta\", got \"%s\"", kind);
+    if (!pkg_product_valid(product))
+        return sc_fail_at(c, "product", "expected MODEL-VERSION like \"SARA-R510M8S-01B\" (a module compares both), "
+                          "got \"%s\"", product);
     if (!pkg_version_valid(to))
         return sc_fail_at(c, "to", "expected a version like \"03.16,A00.01\", got \"%s\"", to);
     if (!strcmp(kind, "delta") && !pkg_version_valid(from))

@@ -61,10 +61,20 @@ void sc_bytes_free(sc_bytes *b);
 
 /* `rel` relative to the file being parsed (absolute paths stay). */
 void sc_resolve(const sc_pctx *c, const char *rel, char *buf, size_t size);
-/* A whole regular file into out (appended).  0 or -errno: -EINVAL when it
- * is not a regular file, -EFBIG past 64 MB. */
+/* The largest JSON file (a scenario, an included array of steps). */
+#define SC_JSON_MAX (1u << 20)
+
+/* A whole regular file of at most max bytes into out (appended), without
+ * ever blocking: a FIFO, socket, device or directory is refused before
+ * anything is read.  Symlinks are followed (the checks apply to their
+ * target), as relative, "../" and absolute paths are allowed anyway.
+ * 0 or -errno: -ESPIPE a FIFO or socket, -ENODEV a device, -EISDIR a
+ * directory, -EINVAL anything else not regular, -EFBIG past max. */
+int sc_read_file(const char *path, size_t max, bytebuf *out);
+/* The same for a JSON file (a scenario, an include): at most SC_JSON_MAX. */
 int sc_read_text(const char *path, bytebuf *out);
-/* What sc_read_text's error means, for messages. */
+/* What sc_read_file's error means, for messages ("a FIFO or socket, not a
+ * regular file"). */
 const char *sc_read_error(int rc);
 
 /* POSIX extended regular expression, compiled. */

@@ -43,6 +43,7 @@ typedef struct sc_flat {
     size_t n, cap;
     sc_included *inc;
     size_t ninc;
+    size_t included_bytes; /* JSON text read through includes */
 } sc_flat;
 
 /* arr: the "host" array of the file being parsed (c->file, c->dir). */

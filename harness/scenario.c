@@ -512,7 +512,11 @@ int scenario_load(scenario *sc, const char *path, char *err, size_t errlen)
     bytebuf_init(&text);
     int rc = sc_read_text(path, &text);
     if (rc) {
-        snprintf(err, errlen, "%s: %s", path, sc_read_error(rc));
+        if (rc == -ENOENT || rc == -EACCES)
+            snprintf(err, errlen, "%s: %s", path, sc_read_error(rc));
+        else
+            snprintf(err, errlen, "%s: %s; expected a scenario (JSON) in a regular file of at most %u MB", path,
+                     sc_read_error(rc), SC_JSON_MAX >> 20);
         bytebuf_free(&text);
         return -1;
     }

@@ -180,6 +180,7 @@ typedef struct sc_xmodem {
     sc_xm_fault *faults;
     size_t nfaults;
     sc_xm_outcome outcome;
+    int has_replies;    /* "replies": the step's bytes / re hold what the module must send */
 } sc_xmodem;
 
 typedef enum { AS_FILE, AS_NO_FILE, AS_FIRMWARE, AS_SETTING, AS_STATE } sc_assert_kind;
@@ -200,8 +201,8 @@ typedef struct sc_step {
     sc_step_kind kind;
     char path[SC_PATH_MAX];
     int port;
-    sc_bytes bytes;     /* SEND, SEND_FILE, EXPECT/EXPECT_NOT literal */
-    int is_re;          /* EXPECT/EXPECT_NOT: regex */
+    sc_bytes bytes;     /* SEND, SEND_FILE, EXPECT/EXPECT_NOT literal, XMODEM replies */
+    int is_re;          /* EXPECT/EXPECT_NOT/XMODEM replies: regex */
     regex_t re;
     char *re_src;
     char **captures;

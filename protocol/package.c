@@ -102,6 +102,16 @@ int pkg_version_valid(const char *v)
     return p[0] == ',' && p[1] == 'A' && dotted_pair(p + 2) && p[7] == 0;
 }
 
+int pkg_product_valid(const char *product)
+{
+    const char *dash = product ? strrchr(product, '-') : NULL;
+    if (!dash || dash == product)
+        return 0;
+    const char *pv = dash + 1;
+    return isdigit((unsigned char)pv[0]) && isdigit((unsigned char)pv[1]) && isupper((unsigned char)pv[2]) &&
+           pv[3] == 0;
+}
+
 int pkg_product_matches(const char *product, const char *model, const char *product_version)
 {
     if (!product || !model || !product_version)

@@ -101,6 +101,11 @@ pkg_kind pkg_method_kind(pkg_method m);
 /* 1 if v is a firmware version "MM.mm,Axx.yy" (optionally with an
  * engineering suffix "MM.mm_ENG0001,Axx.yy"). */
 int pkg_version_valid(const char *v);
+/* 1 if product has the shape every module compares with: "<model>-<product
+ * version>", the version two digits and a capital ("SARA-R510M8S-01B").  A
+ * bare model ("SARA-R510M8S") or the ATI type number ("...-01B-00") is
+ * not: a package naming it matches no module. */
+int pkg_product_valid(const char *product);
 /* 1 if the package's product names this device: product is exactly
  * "<model>-<product version>". */
 int pkg_product_matches(const char *product, const char *model, const char *product_version);

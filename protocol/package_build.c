@@ -263,7 +263,7 @@ static int spec_header(const pkg_spec *s, pkg_header *h)
     h->kind = (uint8_t)s->kind;
     int has_from = s->from && *s->from;
     if ((s->kind != PKG_KIND_FULL && s->kind != PKG_KIND_DELTA) ||
-        !text_ok(s->product, sizeof(h->product)) || !pkg_version_valid(s->to) ||
+        !text_ok(s->product, sizeof(h->product)) || !pkg_product_valid(s->product) || !pkg_version_valid(s->to) ||
         (has_from && !pkg_version_valid(s->from)) ||
         (s->kind == PKG_KIND_DELTA && !has_from) ||
         (s->kind == PKG_KIND_FULL && has_from && s->brk != PKG_BREAK_KIND))

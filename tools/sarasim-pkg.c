@@ -1,6 +1,6 @@
 /* sarasim-pkg - make and check sarasim firmware packages (docs/packages.md).
  *
- *   sarasim-pkg create --kind full|delta --product NAME [--from VER] --to VER
+ *   sarasim-pkg create --kind full|delta --product MODEL-PV [--from VER] --to VER
  *                      --size BYTES [--break KIND] [--seed N] -o FILE
  *   sarasim-pkg inspect FILE [--method foat|fwinstall|ufota] [--model M]
  *                      [--product-version PV] [--installed VER]
@@ -30,7 +30,7 @@
 #include "sim/device.h"
 
 #define USAGE                                                                                   \
-    "usage: sarasim-pkg create --kind full|delta --product NAME [--from VER] --to VER\n"        \
+    "usage: sarasim-pkg create --kind full|delta --product MODEL-PV [--from VER] --to VER\n"    \
     "                          --size BYTES [--break signature|product|from-version|truncate|"   \
     "flip|kind]\n"                                                                               \
     "                          [--seed N] -o FILE\n"                                             \
@@ -135,6 +135,16 @@ static int cmd_create(int argc, char **argv)
     }
     if (!kind || !s.product || !s.to || !size || !out)
         return usage("create needs --kind, --product, --to, --size and -o");
+    if (!pkg_product_valid(s.product)) {
+        /* Refused rather than completed with a default version: the product
+         * version is what decides which modules accept the package, so it
+         * must be said, not guessed. */
+        fprintf(stderr,
+                "sarasim-pkg: --product: expected MODEL-VERSION, the model as AT+CGMM prints it and the product "
+                "version (00B, 01B, 61B), like SARA-R510M8S-01B; no type number suffix such as -00; got \"%s\"\n",
+                s.product);
+        return 2;
+    }
     if (!strcmp(kind, "full"))
         s.kind = PKG_KIND_FULL;
     else if (!strcmp(kind, "delta"))

@@ -282,24 +282,36 @@ char *host_cmd(simproc *s, const char *line, int timeout_ms)
     return host_response(s, timeout_ms);
 }
 
-int host_wait_ready(simproc *s, int timeout_ms)
+int host_poll(simproc *s, const char *line, const char *want, int timeout_ms)
 {
     long long deadline = now_ms() + timeout_ms;
     while (now_ms() < deadline) {
-        host_send(s, "AT\r");
-        if (host_expect(s, "OK\r\n", 200) == 0) {
-            host_drain(s, 50);
+        host_send(s, line);
+        if (host_expect(s, want, 200) == 0)
             return 0;
-        }
     }
     return -1;
 }
 
-void host_drain(simproc *s, int quiet_ms)
+int host_wait_ready(simproc *s, int timeout_ms)
 {
-    while (read_some(s, quiet_ms) > 0)
-        ;
-    bytebuf_clear(&s->rx);
+    long long deadline = now_ms() + timeout_ms;
+    if (host_poll(s, "AT\r", "OK\r\n", timeout_ms))
+        return -1;
+    return host_sync(s, (int)(deadline > now_ms() ? deadline - now_ms() : 1));
+}
+
+/* "AT+CGMI" is answered "u-blox" whatever the model, echo or no echo, and
+ * no other command a test sends answers that: everything received up to
+ * that answer belongs to what was sent before it. */
+#define SYNC_LINE "AT+CGMI\r"
+#define SYNC_ANSWER "u-blox\r\n\r\nOK\r\n"
+
+int host_sync(simproc *s, int timeout_ms)
+{
+    if (host_send(s, SYNC_LINE))
+        return -1;
+    return host_expect(s, SYNC_ANSWER, timeout_ms);
 }
 
 char *simproc_ctl(simproc *s, const char *json)
@@ -338,4 +350,35 @@ char *simproc_ctl(simproc *s, const char *json)
     }
     close(fd);
     return reply;
+}
+
+int simproc_ctl_ok(simproc *s, const char *json)
+{
+    char *r = simproc_ctl(s, json);
+    int ok = r && strstr(r, "\"ok\":true");
+    free(r);
+    return ok ? 0 : -1;
+}
+
+int simproc_set_time_scale(simproc *s, const char *scale)
+{
+    char json[96];
+    snprintf(json, sizeof(json), "{\"cmd\":\"set_time_scale\",\"scale\":%s}", scale);
+    return simproc_ctl_ok(s, json);
+}
+
+int host_start_fwupdate(simproc *s, unsigned rate, int timeout_ms)
+{
+    char line[64];
+    snprintf(line, sizeof(line), "AT+UFWUPD=1,%u\r", rate);
+    if (simproc_set_time_scale(s, SIM_FROZEN) || host_send(s, line))
+        return -1;
+    long long deadline = now_ms() + timeout_ms;
+    int in_mode = 0;
+    while (!in_mode && now_ms() < deadline) {
+        char *st = simproc_ctl(s, "{\"cmd\":\"state\"}");
+        in_mode = st && strstr(st, "\"power\":\"FWUPDATE\"") != NULL;
+        free(st);
+    }
+    return in_mode ? host_set_baud(s, rate) : -1;
 }

@@ -50,11 +50,40 @@ int host_expect_exact(simproc *s, const char *want, int timeout_ms);
 char *host_response(simproc *s, int timeout_ms);
 /* Send a line and return its response (see host_response). */
 char *host_cmd(simproc *s, const char *line, int timeout_ms);
-/* Send "AT\r" until "OK" comes back (the boot poll hosts do). */
+/* Send `line` every 200 ms until `want` arrives (consumed through it), as
+ * a host polls a booting module.  Answers to earlier polls may still be on
+ * their way afterwards: host_sync() before reading exact bytes.  0 or -1. */
+int host_poll(simproc *s, const char *line, const char *want, int timeout_ms);
+/* Send "AT\r" until "OK" comes back (the boot poll hosts do), then
+ * host_sync(): the answers to the polls still in flight are consumed. */
 int host_wait_ready(simproc *s, int timeout_ms);
-/* Drop whatever was received so far (after reading for quiet_ms). */
-void host_drain(simproc *s, int quiet_ms);
+/* Send "AT+CGMI\r" and consume everything received up to and including its
+ * answer "u-blox\r\n\r\nOK\r\n" (echo on or off).  The way to forget
+ * earlier answers that may still be on their way without waiting for a quiet
+ * period: whatever was answered before the sync is gone, nothing after it
+ * is lost.  0, or -1 on timeout. */
+int host_sync(simproc *s, int timeout_ms);
 /* One control command; reply (malloc'd) or NULL. */
 char *simproc_ctl(simproc *s, const char *json);
+/* One control command that must answer "ok":true: 0, else -1. */
+int simproc_ctl_ok(simproc *s, const char *json);
+/* set_time_scale (scale as JSON number text). */
+int simproc_set_time_scale(simproc *s, const char *scale);
+/* The slowest time scale the control channel takes: 1 simulated second
+ * lasts 1000 s of wall time, so no module timer fires while a test sets
+ * something up however loaded the machine is.  Tests freeze the module
+ * where the bytes they expect would change if simulated time passed (the
+ * registration 3 s after boot, the end of the FOAT restart). */
+#define SIM_FROZEN "0.001"
+
+/* AT+UFWUPD=1,<rate> as a host does it on a PTY, with the module's clock
+ * frozen first: once the module has taken the command (the control
+ * socket's state reads FWUPDATE) the host switches to <rate>.  A PTY has
+ * no wire to drain: a termios change applies at once, even to bytes the
+ * simulator has not read yet, so the host must not switch earlier; and the
+ * module must not send "+UFWUPD: ONGOING" before the switch, which the
+ * frozen clock guarantees.  The clock stays frozen: the caller sets the
+ * time scale when it is ready for ONGOING.  0 or -1. */
+int host_start_fwupdate(simproc *s, unsigned rate, int timeout_ms);
 
 #endif

@@ -10,7 +10,11 @@
  * copes (the block arrives after its first 'C' and is accepted; sx's resend
  * on that 'C' is ACKed as a duplicate).  python3-xmodem counts any other
  * byte as an error at start and gives up after 16: it must start after the
- * ONGOING line. */
+ * ONGOING line.
+ *
+ * The module's clock is frozen while the host switches its rate (and, for
+ * the 'G' test, until sx is reading), so what the senders see does not
+ * depend on how fast this machine is (ptyhost.h, host_start_fwupdate). */
 #include <check.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -42,8 +46,9 @@ static void make_pkg(char *path, size_t size, const char *to, size_t bytes)
     ck_assert_int_eq(system(cmd), 0);
 }
 
-/* Run a sender with the PTY as its stdin/stdout (lrzsz) or as argument. */
-static pid_t spawn_sender(const char *const *argv, int stdio_on_pty)
+/* Run a sender with the PTY as its stdin/stdout (lrzsz) or as argument;
+ * its stderr goes to err_fd, or nowhere when -1. */
+static pid_t spawn_sender_err(const char *const *argv, int stdio_on_pty, int err_fd)
 {
     pid_t pid = fork();
     if (pid == 0) {
@@ -55,13 +60,14 @@ static pid_t spawn_sender(const char *const *argv, int stdio_on_pty)
             dup2(fd, 1);
             close(fd);
         }
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 2);
+        dup2(err_fd >= 0 ? err_fd : open("/dev/null", O_WRONLY), 2);
         execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
     return pid;
 }
+
+static pid_t spawn_sender(const char *const *argv, int stdio_on_pty) { return spawn_sender_err(argv, stdio_on_pty, -1); }
 
 /* The sender's exit status; a sender still running after 60 s has hung:
  * killed, -1.  (A pidfd becomes readable when the process exits.) */
@@ -81,32 +87,24 @@ static int wait_sender(pid_t pid)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static void boot(void)
+static void boot_with(const char *const *args)
 {
-    ck_assert_msg(simproc_start(&S, fast) == 0, "sarasim did not start");
+    ck_assert_msg(simproc_start(&S, args) == 0, "sarasim did not start");
     ck_assert_int_eq(host_open(&S, 115200), 0);
     ck_assert_msg(host_wait_ready(&S, 10000) == 0, "no answer");
     host_send(&S, "ATE0\r");
     ck_assert_int_eq(host_expect(&S, "OK\r\n", T), 0);
 }
 
-/* A host switches its UART only once the command has left it (tcdrain on a
- * real port).  A PTY has no wire to drain: termios changes take effect at
- * once, even for bytes the simulator has not read yet, so the test waits
- * until the module has taken the line (it is in Firmware Update Mode). */
+static void boot(void) { boot_with(fast); }
+
+/* AT+UFWUPD=1,<rate>; the host switches to <rate> once the module has taken
+ * the command, then lets the module's clock run: ONGOING and the first 'C'
+ * come at the host's new rate (ptyhost.h, host_start_fwupdate). */
 static void start_update(unsigned rate)
 {
-    char line[64];
-    snprintf(line, sizeof(line), "AT+UFWUPD=1,%u\r", rate);
-    host_send(&S, line);
-    int in_mode = 0;
-    for (int i = 0; i < 500 && !in_mode; i++) {
-        char *st = simproc_ctl(&S, "{\"cmd\":\"state\"}");
-        in_mode = st && strstr(st, "\"power\":\"FWUPDATE\"") != NULL;
-        free(st);
-    }
-    ck_assert_msg(in_mode, "the module never took AT+UFWUPD");
-    ck_assert_int_eq(host_set_baud(&S, rate), 0);
+    ck_assert_msg(host_start_fwupdate(&S, rate, 20000) == 0, "the module never took AT+UFWUPD");
+    ck_assert_int_eq(simproc_set_time_scale(&S, "20"), 0);
 }
 
 /* After the transfer: validation, install, 128, the new firmware answers. */
@@ -152,19 +150,139 @@ START_TEST(lrzsz_sx_128_at_115200)
 }
 END_TEST
 
+/* Read from fd until `want` has come (bounded by T ms): 0, or -1. */
+static int read_until(int fd, const char *want)
+{
+    char seen[4096];
+    size_t got = 0;
+    struct pollfd p = { fd, POLLIN, 0 };
+    while (got < sizeof(seen) - 1 && poll(&p, 1, T) == 1) {
+        ssize_t r = read(fd, seen + got, sizeof(seen) - 1 - got);
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+        seen[got] = 0;
+        if (strstr(seen, want))
+            return 0;
+    }
+    return -1;
+}
+
+/* Append the bytes of a trace payload (a C string literal without its
+ * quotes, as sim/trace.c writes it) to out. */
+static void unescape_payload(const char *p, bytebuf *out)
+{
+    for (; *p && *p != '"'; p++) {
+        if (*p != '\\') {
+            bytebuf_append_byte(out, (uint8_t)*p);
+            continue;
+        }
+        switch (*++p) {
+        case 'r': bytebuf_append_byte(out, '\r'); break;
+        case 'n': bytebuf_append_byte(out, '\n'); break;
+        case 't': bytebuf_append_byte(out, '\t'); break;
+        case 'x': {
+            char hex[3] = { p[1], p[1] ? p[2] : 0, 0 };
+            bytebuf_append_byte(out, (uint8_t)strtoul(hex, NULL, 16));
+            p += 2;
+            break;
+        }
+        default: bytebuf_append_byte(out, (uint8_t)*p); break;
+        }
+    }
+}
+
+/* What the module's trace says about the start of the transfer: how many
+ * 'C's it sent after "+UFWUPD: ONGOING" before the first byte of a block
+ * arrived, and the host's bytes from that first block on. */
+typedef struct xfer_start {
+    int cs_before_block;
+    bytebuf rx; /* RX bytes from the first STX on */
+} xfer_start;
+
+static void read_xfer_start(const char *trace, xfer_start *x)
+{
+    FILE *f = fopen(trace, "r");
+    ck_assert_ptr_nonnull(f);
+    x->cs_before_block = 0;
+    bytebuf_init(&x->rx);
+    int ongoing = 0, in_block = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    bytebuf b;
+    bytebuf_init(&b);
+    while (getline(&line, &cap, f) > 0) {
+        const char *tx = strstr(line, " TX 0 \""), *rx = strstr(line, " RX 0 \"");
+        if (!tx && !rx)
+            continue;
+        bytebuf_clear(&b);
+        unescape_payload((tx ? tx : rx) + 7, &b);
+        if (tx && !in_block) {
+            size_t from = 0;
+            const uint8_t *g = memmem(b.data, b.len, "+UFWUPD: ONGOING\r\n", 18);
+            if (g) {
+                ongoing = 1;
+                from = (size_t)(g - b.data) + 18;
+            }
+            for (size_t i = from; ongoing && i < b.len; i++)
+                x->cs_before_block += b.data[i] == 'C';
+        } else if (rx && ongoing) {
+            const uint8_t *stx = in_block ? b.data : memchr(b.data, 0x02, b.len);
+            if (stx) {
+                in_block = 1;
+                bytebuf_append(&x->rx, stx, b.len - (size_t)(stx - b.data));
+            }
+        }
+    }
+    free(line);
+    bytebuf_free(&b);
+    fclose(f);
+}
+
+/* sx reads "+UFWUPD: ONGOING" and starts block 1 on its 'G' (docs/foat.md):
+ * the 'C' that follows it is, to sx, a NAK of block 1, so sx sends block 1
+ * a second time and the module ACKs it as a duplicate.  Proven from the
+ * module's trace: one 'C' only before the first block, and the first two
+ * frames the module received are both block 1.  A sender that started on
+ * the 'C' instead sends block 1 once; one that started on a later 'C'
+ * shows more than one.  Made certain, not likely: the module's clock stays
+ * frozen until sx is reading the PTY. */
 START_TEST(lrzsz_sx_started_before_ongoing_sees_the_g)
 {
-    boot();
+    char trace[] = "/tmp/sarasim-g-trace-XXXXXX";
+    int tfd = mkstemp(trace);
+    ck_assert_int_ge(tfd, 0);
+    close(tfd);
+    const char *const args[] = { "--boot-time", "2s", "--time-scale", "20", "--trace", trace, NULL };
+    boot_with(args);
     char pkg[512];
     make_pkg(pkg, sizeof(pkg), "03.16,A00.01", 30000);
-    start_update(460800);
-    /* sx is listening before the module restarts: it reads "+UFWUPD: ONGOING"
-     * and starts block 1 on its 'G' */
+    ck_assert_msg(host_start_fwupdate(&S, 460800, 20000) == 0, "the module never took AT+UFWUPD");
+    /* sx prints its prompt to stderr right before it first reads the PTY
+     * (it never flushes the PTY's input): from then on it sees every byte */
+    int err[2];
+    ck_assert_int_eq(pipe(err), 0);
     const char *const argv[] = { "sx", "-k", "-q", pkg, NULL };
-    pid_t pid = spawn_sender(argv, 1);
+    pid_t pid = spawn_sender_err(argv, 1, err[1]);
+    close(err[1]);
+    ck_assert_msg(read_until(err[0], "receive command now") == 0, "sx never got ready");
+    ck_assert_int_eq(simproc_set_time_scale(&S, "20"), 0);
     ck_assert_int_eq(wait_sender(pid), 0);
+    close(err[0]);
     expect_installed();
+    ck_assert_int_eq(simproc_kill(&S, SIGTERM), 0); /* the trace is complete */
     simproc_cleanup(&S);
+
+    xfer_start x;
+    read_xfer_start(trace, &x);
+    unlink(trace);
+    enum { FRAME = 3 + 1024 + 2 };
+    ck_assert_int_eq(x.cs_before_block, 1);
+    ck_assert_uint_ge(x.rx.len, 2 * FRAME);
+    ck_assert_msg(memcmp(x.rx.data, "\x02\x01\xfe", 3) == 0, "the first frame is not block 1");
+    ck_assert_msg(memcmp(x.rx.data, x.rx.data + FRAME, FRAME) == 0,
+                  "block 1 was sent once: sx did not start on the G");
+    bytebuf_free(&x.rx);
 }
 END_TEST
 

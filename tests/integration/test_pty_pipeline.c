@@ -21,6 +21,9 @@ static void start(void)
     ck_assert_int_eq(simproc_start(&sim, args), 0);
     ck_assert_int_eq(host_open(&sim, 115200), 0);
     ck_assert_int_eq(host_wait_ready(&sim, T_MS), 0);
+    /* +CSQ answers 99,99 until the module registers, 3 simulated seconds
+     * after boot: keep it so however long the test takes */
+    ck_assert_int_eq(simproc_set_time_scale(&sim, SIM_FROZEN), 0);
     sim_echo = 1;
 }
 

@@ -38,9 +38,14 @@ static const char *path(const char *name)
     return p[i];
 }
 
-/* Run sarasim-pkg with args (NULL-terminated); stdout into out (may be
- * NULL).  Returns the exit status. */
-static int run(bytebuf *out, const char *const *args)
+/* Run sarasim-pkg with args (NULL-terminated); stdout into out, stderr into
+ * err (either may be NULL; stderr is then the test's).  Returns the exit
+ * status. */
+static int run_err(bytebuf *out, bytebuf *err, const char *const *args);
+
+static int run(bytebuf *out, const char *const *args) { return run_err(out, NULL, args); }
+
+static int run_err(bytebuf *out, bytebuf *err, const char *const *args)
 {
     const char *argv[32];
     int n = 0;
@@ -50,24 +55,41 @@ static int run(bytebuf *out, const char *const *args)
         n++;
     }
     argv[n] = NULL;
-    int fds[2];
+    int fds[2], efds[2] = { -1, -1 };
     ck_assert_int_eq(pipe(fds), 0);
+    if (err)
+        ck_assert_int_eq(pipe(efds), 0);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
+        if (err) {
+            dup2(efds[1], 2);
+            close(efds[0]);
+            close(efds[1]);
+        }
         execv(SARASIM_PKG_BIN, (char *const *)argv);
         _exit(127);
     }
     close(fds[1]);
+    if (err)
+        close(efds[1]);
     char buf[4096];
     ssize_t r;
     while ((r = read(fds[0], buf, sizeof(buf))) > 0)
         if (out)
             bytebuf_append(out, buf, (size_t)r);
     close(fds[0]);
+    /* the tool writes little to stderr: it cannot fill the pipe while
+     * stdout is being read */
+    while (err && (r = read(efds[0], buf, sizeof(buf))) > 0)
+        bytebuf_append(err, buf, (size_t)r);
+    if (err) {
+        close(efds[0]);
+        bytebuf_append(err, "", 1);
+    }
     int st;
     waitpid(pid, &st, 0);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
@@ -292,6 +314,42 @@ START_TEST(usage_errors_exit_2)
 }
 END_TEST
 
+/* A bare model (or the ATI string with its type number) names no product a
+ * module accepts: refused with the form to use, no file written.  (Before,
+ * "SARA-R510M8S" made a package every module refused with 247.) */
+START_TEST(product_must_be_model_and_version)
+{
+    make_dir();
+    static const char *const bad[] = { "SARA-R510M8S", "SARA-R510M8S-01B-00", "SARA-R510M8S-1B", "-01B" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        bytebuf err;
+        bytebuf_init(&err);
+        ck_assert_int_eq(run_err(NULL, &err, (const char *const[]){ "create", "--kind", "full", "--product", bad[i],
+                                                                     "--to", "03.16,A00.01", "--size", "1000", "-o",
+                                                                     path("p.bin"), NULL }), 2);
+        char want[256];
+        snprintf(want, sizeof(want),
+                 "sarasim-pkg: --product: expected MODEL-VERSION, the model as AT+CGMM prints it and the product "
+                 "version (00B, 01B, 61B), like SARA-R510M8S-01B; no type number suffix such as -00; got \"%s\"\n",
+                 bad[i]);
+        ck_assert_str_eq((const char *)err.data, want);
+        bytebuf_free(&err);
+        ck_assert_int_eq(file_size(path("p.bin")), -1);
+    }
+    /* the other product versions are fine, and the package says which */
+    ck_assert_int_eq(run(NULL, (const char *const[]){ "create", "--kind", "full", "--product", "SARA-R500S-61B", "--to",
+                                                      "03.16,A00.01", "--size", "1000", "-o", path("p.bin"), NULL }),
+                     0);
+    int status;
+    cJSON *j = inspect("p.bin", (const char *const[]){ "--model", "SARA-R500S", "--product-version", "61B", NULL },
+                       &status);
+    ck_assert_int_eq(status, 0);
+    ck_assert_str_eq(str(cJSON_GetObjectItem(j, "header"), "product"), "SARA-R500S-61B");
+    cJSON_Delete(j);
+    remove_dir();
+}
+END_TEST
+
 static Suite *pkg_suite(void)
 {
     Suite *s = suite_create("sarasim-pkg");
@@ -305,6 +363,7 @@ static Suite *pkg_suite(void)
     tcase_add_test(t, xmodem_padding_is_reported_and_ignored);
     tcase_add_test(t, garbage_file_is_158_without_header);
     tcase_add_test(t, usage_errors_exit_2);
+    tcase_add_test(t, product_must_be_model_and_version);
     suite_add_tcase(s, t);
     return s;
 }

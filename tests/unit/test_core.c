@@ -2,6 +2,7 @@
  * heap, the 8N1 wire model, durations, the settings store, the trace format. */
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,61 +16,90 @@
 
 /* ---- clock ---- */
 
-static char fired[64];
+/* Every firing, in order: which timer (its data is its id) and when. */
+typedef struct firing {
+    int id;
+    sim_ns at;
+} firing;
+
+static firing fired[1024];
 static size_t nfired;
+static clk *fired_clock;
 
 static void record_cb(clk_timer *t)
 {
-    fired[nfired++] = *(char *)t->data;
+    ck_assert_uint_lt(nfired, sizeof(fired) / sizeof(fired[0]));
+    fired[nfired].id = (int)(intptr_t)t->data;
+    fired[nfired].at = clk_now(fired_clock);
+    nfired++;
+}
+
+static void record_on(clk *c)
+{
+    fired_clock = c;
+    nfired = 0;
+}
+
+static void expect_fired(size_t i, int id, sim_ns at)
+{
+    ck_assert_msg(i < nfired, "firing %zu missing (%zu fired)", i, nfired);
+    ck_assert_msg(fired[i].id == id && fired[i].at == at, "firing %zu: timer %d at %llu ns, expected %d at %llu ns", i,
+                  fired[i].id, (unsigned long long)fired[i].at, id, (unsigned long long)at);
 }
 
 START_TEST(clock_fires_in_deadline_order_fifo_on_ties)
 {
     clk c;
     clk_init(&c, 0);
-    nfired = 0;
-    char names[] = "abcde";
+    record_on(&c);
     clk_timer t[5];
     for (int i = 0; i < 5; i++)
-        clk_timer_init(&t[i], record_cb, &names[i]);
+        clk_timer_init(&t[i], record_cb, (void *)(intptr_t)i);
     clk_timer_start(&c, &t[0], SIM_S(3));
     clk_timer_start(&c, &t[1], SIM_S(1));
-    clk_timer_start(&c, &t[2], SIM_S(3)); /* same deadline as a, started later */
+    clk_timer_start(&c, &t[2], SIM_S(3)); /* same deadline as 0, started later */
     clk_timer_start(&c, &t[3], SIM_S(2));
     clk_timer_start(&c, &t[4], SIM_S(9));
     clk_timer_stop(&c, &t[4]);
     ck_assert_uint_eq(clk_next_due(&c), SIM_S(1));
     ck_assert_uint_eq(clk_advance(&c, SIM_S(3)), 4);
-    fired[nfired] = 0;
-    ck_assert_str_eq(fired, "bdac");
+    ck_assert_uint_eq(nfired, 4);
+    expect_fired(0, 1, SIM_S(1));
+    expect_fired(1, 3, SIM_S(2));
+    expect_fired(2, 0, SIM_S(3));
+    expect_fired(3, 2, SIM_S(3));
     ck_assert_uint_eq(clk_now(&c), SIM_S(3));
     ck_assert_uint_eq(clk_next_due(&c), SIM_NEVER);
     ck_assert(!clk_timer_armed(&t[4]));
+    /* the stopped one never fires, not even past its deadline */
+    ck_assert_uint_eq(clk_advance(&c, SIM_S(20)), 0);
+    ck_assert_uint_eq(nfired, 4);
     clk_free(&c);
 }
 END_TEST
 
-static clk *rearm_clock;
-static int rearm_count;
-
 static void rearm_cb(clk_timer *t)
 {
     /* "C every 3 s three times": a callback that re-arms itself */
-    if (++rearm_count < 3)
-        clk_timer_start(rearm_clock, t, SIM_S(3));
+    record_cb(t);
+    if (nfired < 3)
+        clk_timer_start(fired_clock, t, SIM_S(3));
 }
 
 START_TEST(clock_callback_can_rearm_within_one_advance)
 {
     clk c;
     clk_init(&c, 0);
-    rearm_clock = &c;
-    rearm_count = 0;
+    record_on(&c);
     clk_timer t;
-    clk_timer_init(&t, rearm_cb, NULL);
+    clk_timer_init(&t, rearm_cb, (void *)(intptr_t)7);
     clk_timer_start(&c, &t, 0);
-    clk_advance(&c, SIM_S(6));
-    ck_assert_int_eq(rearm_count, 3);
+    ck_assert_uint_eq(clk_advance(&c, SIM_S(6)), 3);
+    ck_assert_uint_eq(nfired, 3);
+    expect_fired(0, 7, 0);
+    expect_fired(1, 7, SIM_S(3));
+    expect_fired(2, 7, SIM_S(6));
+    ck_assert(!clk_timer_armed(&t));
     clk_free(&c);
 }
 END_TEST
@@ -78,8 +108,16 @@ START_TEST(clock_never_goes_backwards)
 {
     clk c;
     clk_init(&c, SIM_S(10));
-    clk_advance(&c, SIM_S(5));
+    record_on(&c);
+    clk_timer t;
+    clk_timer_init(&t, record_cb, (void *)(intptr_t)1);
+    clk_timer_start(&c, &t, SIM_S(2)); /* due at 12 s */
+    ck_assert_uint_eq(clk_advance(&c, SIM_S(5)), 0);
     ck_assert_uint_eq(clk_now(&c), SIM_S(10));
+    ck_assert_uint_eq(nfired, 0);
+    ck_assert_uint_eq(clk_advance(&c, SIM_S(12)), 1);
+    expect_fired(0, 1, SIM_S(12));
+    ck_assert_uint_eq(nfired, 1);
     clk_free(&c);
 }
 END_TEST
@@ -88,24 +126,31 @@ START_TEST(clock_heap_many_timers)
 {
     clk c;
     clk_init(&c, 0);
+    record_on(&c);
     enum { N = 500 };
     static clk_timer t[N];
-    static char tag = 'x';
+    /* timer i is due at ((i * 7919) % N) us: a permutation of 0..N-1 us,
+     * started out of order; every third one is stopped again */
     for (int i = 0; i < N; i++) {
-        clk_timer_init(&t[i], record_cb, &tag);
+        clk_timer_init(&t[i], record_cb, (void *)(intptr_t)i);
         clk_timer_start(&c, &t[i], (sim_ns)((i * 7919) % N) * 1000);
     }
     for (int i = 0; i < N; i += 3)
         clk_timer_stop(&c, &t[i]);
-    sim_ns last = 0;
-    nfired = 0;
-    while (clk_next_due(&c) != SIM_NEVER) {
-        sim_ns due = clk_next_due(&c);
-        ck_assert_uint_ge(due, last);
-        last = due;
-        nfired = 0;
-        clk_advance(&c, due);
+    /* one advance to the end fires each armed timer once, in deadline order */
+    ck_assert_uint_eq(clk_advance(&c, (sim_ns)N * 1000), N - (N + 2) / 3);
+    ck_assert_uint_eq(nfired, N - (N + 2) / 3);
+    static int seen[N];
+    memset(seen, 0, sizeof(seen));
+    for (size_t k = 0; k < nfired; k++) {
+        int id = fired[k].id;
+        ck_assert_msg(id % 3 != 0, "stopped timer %d fired", id);
+        ck_assert_msg(!seen[id]++, "timer %d fired twice", id);
+        ck_assert_uint_eq(fired[k].at, (sim_ns)((id * 7919) % N) * 1000);
+        if (k)
+            ck_assert_uint_gt(fired[k].at, fired[k - 1].at);
     }
+    ck_assert_uint_eq(clk_next_due(&c), SIM_NEVER);
     clk_free(&c);
 }
 END_TEST

@@ -153,6 +153,63 @@ START_TEST(parse_errors_and_usage)
     const char *badj[] = { "-j", "0", "bad.json", NULL };
     ck_assert_int_eq(run_cli(&out, badj), 2);
     free(out);
+    const char *badt[] = { "--timeout", "soon", "bad.json", NULL };
+    ck_assert_int_eq(run_cli(&out, badt), 2);
+    free(out);
+}
+END_TEST
+
+/* A FIFO where a file is expected used to block the load forever. */
+START_TEST(fifo_include_and_send_file_fail_at_once)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/steps.json", dir);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    snprintf(path, sizeof(path), "%s/data.bin", dir);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    write_file("inc.json", "{\"host\": [{\"include\": \"steps.json\"}]}");
+    write_file("send.json", "{\"host\": [{\"send_file\": \"data.bin\"}]}");
+    char *out;
+    const char *args[] = { "--timeout", "30", "inc.json", "send.json", NULL };
+    ck_assert_int_eq(run_cli(&out, args), 1);
+    ck_assert_msg(strstr(out, "ERROR inc.json                             inc.json: $.host[0].include: cannot read "
+                              "\"./steps.json\": a FIFO or socket, not a regular file; expected a JSON array of steps "
+                              "in a regular file of at most 1 MB\n") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "ERROR send.json                            send.json: $.host[0].send_file: cannot read "
+                              "\"./data.bin\": a FIFO or socket, not a regular file; expected a regular file of at "
+                              "most 64 MB\n") != NULL, "%s", out);
+    free(out);
+}
+END_TEST
+
+/* A world event that re-arms itself 1 us later: the virtual clock crawls
+ * through the 48 h limit, a hang in practice.  --timeout kills it after
+ * 1 s of wall time (the one wait on wall time here, a bound on a hang),
+ * reports it on the console and in JUnit, and the other scenario runs. */
+START_TEST(a_scenario_that_never_ends_is_killed_at_timeout)
+{
+    write_file("never.json", "{\"world\": [{\"at\": \"1s\", \"do\": \"signal\", \"rsrp\": -100},\n"
+                             "  {\"when\": \"ev signal present\", \"after\": \"1us\", \"repeat\": true,\n"
+                             "   \"do\": \"signal\", \"rsrp\": -100}],\n"
+                             " \"host\": [{\"wait\": \"47h\"}]}");
+    write_file("a.json", passing);
+    char *out;
+    const char *args[] = { "--timeout", "1", "-j", "2", "--junit", "r.xml", "never.json", "a.json", NULL };
+    ck_assert_int_eq(run_cli(&out, args), 1);
+    ck_assert_msg(strstr(out, "FAIL  never.json ") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "      why:      timeout after 1 s\n") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "PASS  a ") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "2 scenarios: 1 passed, 1 failed, 0 skipped, 0 errors") != NULL, "%s", out);
+    free(out);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/r.xml", dir);
+    char *xml = read_file(path);
+    ck_assert_ptr_nonnull(xml);
+    ck_assert_msg(strstr(xml, "tests=\"2\" failures=\"1\" errors=\"0\"") != NULL, "%s", xml);
+    ck_assert_msg(strstr(xml, "name=\"never.json\" file=\"never.json\" time=\"1.000000\">\n"
+                              "      <properties><property name=\"simulated_seconds\" value=\"0.000000\"/></properties>\n"
+                              "      <failure message=\"timeout after 1 s\"></failure>\n") != NULL, "%s", xml);
+    free(xml);
 }
 END_TEST
 
@@ -245,6 +302,8 @@ int main(void)
     tcase_add_test(tc, all_passing_exits_zero);
     tcase_add_test(tc, a_failure_exits_nonzero_and_says_where_and_what);
     tcase_add_test(tc, parse_errors_and_usage);
+    tcase_add_test(tc, fifo_include_and_send_file_fail_at_once);
+    tcase_add_test(tc, a_scenario_that_never_ends_is_killed_at_timeout);
     tcase_add_test(tc, all_skipped_exits_77);
     tcase_add_test(tc, junit_xml_lists_every_scenario);
     tcase_add_test(tc, traces_repeat_across_runs_and_jobs);

@@ -25,6 +25,16 @@ static pkg_spec full_spec(void)
     return s;
 }
 
+/* pkg_build must refuse s (with a one-byte payload) as -EINVAL. */
+static void build_is_refused(pkg_spec s)
+{
+    s.payload_size = 1;
+    bytebuf b;
+    bytebuf_init(&b);
+    ck_assert_int_eq(pkg_build(&s, &b), -EINVAL);
+    bytebuf_free(&b);
+}
+
 static pkg_spec delta_spec(void)
 {
     pkg_spec s = full_spec();
@@ -366,11 +376,7 @@ START_TEST(break_from_version_is_168)
     /* a full image has no source version to break */
     pkg_spec s = full_spec();
     s.brk = PKG_BREAK_FROM_VERSION;
-    s.payload_size = 1;
-    bytebuf b;
-    bytebuf_init(&b);
-    ck_assert_int_eq(pkg_build(&s, &b), -EINVAL);
-    bytebuf_free(&b);
+    build_is_refused(s);
 }
 END_TEST
 
@@ -667,6 +673,25 @@ START_TEST(product_matching_is_model_dash_product_version)
 }
 END_TEST
 
+/* Only "<model>-<NNX>" can match a module: the builder refuses the rest. */
+START_TEST(builder_refuses_a_product_without_its_version)
+{
+    ck_assert(pkg_product_valid("SARA-R510M8S-01B"));
+    ck_assert(pkg_product_valid("SARA-R500S-61B"));
+    ck_assert(pkg_product_valid("SARA-R510S-00B"));
+    ck_assert(!pkg_product_valid("SARA-R510M8S"));        /* a model alone */
+    ck_assert(!pkg_product_valid("SARA-R510M8S-01B-00")); /* ATI's type number */
+    ck_assert(!pkg_product_valid("SARA-R510M8S-01b"));
+    ck_assert(!pkg_product_valid("SARA-R510M8S-1B"));
+    ck_assert(!pkg_product_valid("-01B"));
+    ck_assert(!pkg_product_valid(""));
+    ck_assert(!pkg_product_valid(NULL));
+    pkg_spec s = full_spec();
+    s.product = "SARA-R510M8S";
+    build_is_refused(s);
+}
+END_TEST
+
 /* ---- progress steps (Table 7 / Table 13: uneven, +UFWPREVAL: 100 may be skipped) ---- */
 
 static void check_validation_steps(const pkg_steps *s, int *with_100)
@@ -853,6 +878,7 @@ static Suite *package_suite(void)
     tcase_add_test(err, result_texts);
     tcase_add_test(err, version_syntax);
     tcase_add_test(err, product_matching_is_model_dash_product_version);
+    tcase_add_test(err, builder_refuses_a_product_without_its_version);
     suite_add_tcase(s, err);
     TCase *st = tcase_create("steps and durations");
     tcase_add_test(st, step_lists_are_well_formed_for_many_packages);

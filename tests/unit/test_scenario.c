@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/scenario.h"
+#include "protocol/bytebuf.h"
 #include "protocol/at.h"
 
 static char err[1024];
@@ -195,6 +197,36 @@ START_TEST(xmodem_steps_are_checked)
             "expected a file path, {\"path\": ...}");
     rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"outcome\": \"ok\"}]}", "t.json: $.host[0].outcome: ",
             "expected \"complete\", \"cancelled\", \"failed\" or \"any\"");
+    rejects("{\"host\": [{\"xmodem\": {\"package\": {\"kind\": \"full\", \"to\": \"03.16,A00.01\", \"size\": 1000,\n"
+            "  \"product\": \"SARA-R510M8S\"}}}]}",
+            "t.json: $.host[0].xmodem.package.product: ", "expected MODEL-VERSION like \"SARA-R510M8S-01B\"");
+    rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"replies\": {\"regex\": \"(\"}}]}",
+            "t.json: $.host[0].replies.regex: ", "expected a POSIX extended regular expression");
+    rejects("{\"host\": [{\"xmodem\": {\"generate\": 10}, \"replies\": 6}]}", "t.json: $.host[0].replies: ",
+            "expected");
+    rejects("{\"vars\": {\"a\": \"x\"}, \"host\": [{\"xmodem\": {\"generate\": 10}, \"replies\": \"${a}\"}]}",
+            "t.json: $.host[0].replies: ", "no ${variables} in replies");
+}
+END_TEST
+
+/* "replies": the bytes (or regex) the module must send during a transfer. */
+START_TEST(xmodem_replies_parse)
+{
+    scenario sc;
+    const char *json = "{\"host\": [{\"xmodem\": {\"generate\": 10}, \"replies\": {\"hex\": \"43 06 06\"}},\n"
+                       "          {\"xmodem\": {\"generate\": 10}, \"replies\": {\"regex\": \"^C\\u0006{2}$\"}},\n"
+                       "          {\"xmodem\": {\"generate\": 10}, \"replies\": \"\"},\n"
+                       "          {\"xmodem\": {\"generate\": 10}}]}";
+    ck_assert_msg(parse(&sc, json) == 0, "%s", err);
+    ck_assert_int_eq(sc.host[0].xm.has_replies, 1);
+    ck_assert_uint_eq(sc.host[0].bytes.len, 3);
+    ck_assert_int_eq(memcmp(sc.host[0].bytes.data, "C\x06\x06", 3), 0);
+    ck_assert_int_eq(sc.host[1].xm.has_replies, 1);
+    ck_assert_int_eq(sc.host[1].is_re, 1);
+    ck_assert_int_eq(sc.host[2].xm.has_replies, 1); /* "": the module sends nothing */
+    ck_assert_uint_eq(sc.host[2].bytes.len, 0);
+    ck_assert_int_eq(sc.host[3].xm.has_replies, 0);
+    scenario_free(&sc);
 }
 END_TEST
 
@@ -296,13 +328,30 @@ static void make_dir(void)
 
 static void remove_dir(void)
 {
-    static const char *const names[] = { "main.json", "steps.json", "bad.json", "loop.json", "data.bin" };
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void make_fifo(const char *name)
+{
     char path[128];
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        unlink(path);
-    }
-    rmdir(dir);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+}
+
+/* scenario_load of dir/main.json must fail with `what` in the message,
+ * `where` (file: path) before it. */
+static void load_rejects(const char *where, const char *what)
+{
+    char path[128], want[256];
+    snprintf(path, sizeof(path), "%s/main.json", dir);
+    snprintf(want, sizeof(want), where, dir, dir);
+    scenario sc;
+    err[0] = 0;
+    ck_assert_int_eq(scenario_load(&sc, path, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, want) != NULL, "message \"%s\" does not name \"%s\"", err, want);
+    ck_assert_msg(strstr(err, what) != NULL, "message \"%s\" does not say \"%s\"", err, what);
 }
 
 START_TEST(load_reads_files_relative_to_the_scenario)
@@ -347,6 +396,100 @@ START_TEST(errors_inside_an_included_file_name_it)
 }
 END_TEST
 
+/* A FIFO opened for reading waits for a writer: the load must refuse it at
+ * once (before the fix it hung here until Check's timeout). */
+START_TEST(fifos_are_refused_without_blocking)
+{
+    make_fifo("steps.json");
+    make_fifo("data.bin");
+    write_file("main.json", "{\"host\": [{\"include\": \"steps.json\"}]}");
+    load_rejects("%s/main.json: $.host[0].include: cannot read \"%s/steps.json\"",
+                 "a FIFO or socket, not a regular file; expected a JSON array of steps in a regular file of at most 1 MB");
+    write_file("main.json", "{\"host\": [{\"send_file\": \"data.bin\"}]}");
+    load_rejects("%s/main.json: $.host[0].send_file: cannot read \"%s/data.bin\"",
+                 "a FIFO or socket, not a regular file; expected a regular file of at most 64 MB");
+    write_file("main.json", "{\"host\": [{\"xmodem\": {\"path\": \"/dev/zero\"}}]}");
+    load_rejects("%s/main.json: $.host[0].xmodem.path: cannot read \"/dev/zero\"", "a device, not a regular file");
+    /* the scenario itself */
+    char path[128];
+    snprintf(path, sizeof(path), "%s/fifo.json", dir);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    scenario sc;
+    ck_assert_int_eq(scenario_load(&sc, path, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "fifo.json: a FIFO or socket, not a regular file; expected a scenario (JSON)") != NULL,
+                  "%s", err);
+}
+END_TEST
+
+/* Symlinks are followed: what they point at is checked. */
+START_TEST(symlinks_are_followed_and_their_target_checked)
+{
+    write_file("real.bin", "0123");
+    make_fifo("fifo.bin");
+    char target[128], link[128];
+    snprintf(link, sizeof(link), "%s/link.bin", dir);
+    ck_assert_int_eq(symlink("real.bin", link), 0);
+    snprintf(link, sizeof(link), "%s/fifolink.bin", dir);
+    snprintf(target, sizeof(target), "%s/fifo.bin", dir);
+    ck_assert_int_eq(symlink(target, link), 0);
+    write_file("main.json", "{\"host\": [{\"send_file\": \"link.bin\"}]}");
+    char path[128];
+    snprintf(path, sizeof(path), "%s/main.json", dir);
+    scenario sc;
+    ck_assert_msg(scenario_load(&sc, path, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_uint_eq(sc.host[0].bytes.len, 4);
+    scenario_free(&sc);
+    write_file("main.json", "{\"host\": [{\"send_file\": \"fifolink.bin\"}]}");
+    load_rejects("%s/main.json: $.host[0].send_file: ", "a FIFO or socket, not a regular file");
+}
+END_TEST
+
+/* Ten includes of a file with ten includes of ...: a few hundred bytes that
+ * expand without end.  The expansion stops at 1000 includes. */
+START_TEST(include_bomb_is_stopped)
+{
+    char name[32], text[512];
+    for (int level = 0; level < 4; level++) {
+        snprintf(name, sizeof(name), "b%d.json", level);
+        if (level == 3) {
+            write_file(name, "[]");
+            continue;
+        }
+        size_t n = (size_t)snprintf(text, sizeof(text), "[");
+        for (int k = 0; k < 10; k++)
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "%s{\"include\": \"b%d.json\"}", k ? ", " : "",
+                                  level + 1);
+        snprintf(text + n, sizeof(text) - n, "]");
+        write_file(name, text);
+    }
+    write_file("main.json", "{\"host\": [{\"include\": \"b0.json\"}]}");
+    load_rejects("%s/b0.json: $[9].include: ", "more than 1000 includes in one scenario; expected at most 1000");
+}
+END_TEST
+
+/* Few includes, many steps: 60 copies of 1000 steps. */
+START_TEST(expansion_past_50000_steps_is_stopped)
+{
+    bytebuf b;
+    bytebuf_init(&b);
+    bytebuf_append_str(&b, "[");
+    for (int k = 0; k < 1000; k++)
+        bytebuf_append_str(&b, k ? ", {\"wait\": \"1s\"}" : "{\"wait\": \"1s\"}");
+    bytebuf_append_str(&b, "]");
+    bytebuf_append_byte(&b, 0);
+    write_file("steps.json", (const char *)b.data);
+    bytebuf_clear(&b);
+    bytebuf_append_str(&b, "{\"host\": [");
+    for (int k = 0; k < 60; k++)
+        bytebuf_append_str(&b, k ? ", {\"include\": \"steps.json\"}" : "{\"include\": \"steps.json\"}");
+    bytebuf_append_str(&b, "]}");
+    bytebuf_append_byte(&b, 0);
+    write_file("main.json", (const char *)b.data);
+    bytebuf_free(&b);
+    load_rejects("%s/steps.json: $[0]: ", "the host script expands to more than 50000 steps");
+}
+END_TEST
+
 START_TEST(load_names_a_missing_file)
 {
     scenario sc;
@@ -386,6 +529,7 @@ int main(void)
     tcase_add_test(tc, durations_are_checked);
     tcase_add_test(tc, steps_are_checked);
     tcase_add_test(tc, xmodem_steps_are_checked);
+    tcase_add_test(tc, xmodem_replies_parse);
     tcase_add_test(tc, asserts_are_checked);
     tcase_add_test(tc, world_events_are_checked);
     tcase_add_test(tc, device_is_checked);
@@ -396,6 +540,10 @@ int main(void)
     tcase_add_checked_fixture(tf, make_dir, remove_dir);
     tcase_add_test(tf, load_reads_files_relative_to_the_scenario);
     tcase_add_test(tf, errors_inside_an_included_file_name_it);
+    tcase_add_test(tf, fifos_are_refused_without_blocking);
+    tcase_add_test(tf, symlinks_are_followed_and_their_target_checked);
+    tcase_add_test(tf, include_bomb_is_stopped);
+    tcase_add_test(tf, expansion_past_50000_steps_is_stopped);
     suite_add_tcase(s, tf);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
