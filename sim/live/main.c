@@ -50,6 +50,8 @@ typedef struct app {
     sc_env env; /* with --scenario: the modem inside its world */
     uv_net *realnet;  /* the real network behind the radio */
     networld *net;    /* the simulated hosts (env.net with --scenario) */
+    int loop_ready;   /* app_run got as far as the loop */
+    int pty_failed;   /* pty[npty] failed half-way: release its descriptors */
 } app;
 
 static void usage(FILE *f)
@@ -365,6 +367,103 @@ static void close_walk(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
+static void options_free(options *o)
+{
+    if (o->scenario_path)
+        scenario_free(&o->sc);
+    nw_config_free(&o->world);
+    free(o->host_map);
+}
+
+/* Set up everything and serve until SIGINT/SIGTERM; the exit status.
+ * Whatever it got to set up, app_shutdown() takes down. */
+static int app_run(app *a)
+{
+    char err[256] = "";
+    if (a->opt.trace && !(a->trace = fopen(a->opt.trace, "a"))) {
+        fprintf(stderr, "sarasim: --trace %s: %s\n", a->opt.trace, strerror(errno));
+        return 1;
+    }
+    uv_loop_init(&a->loop);
+    a->loop_ready = 1;
+    clk_init(&a->clock, 0);
+    uv_simclock_init(&a->simclock, &a->loop, &a->clock, a->opt.time_scale);
+    a->simclock.before_timers = refresh_rates;
+    a->simclock.after_timers = check_flow;
+    a->simclock.before_ctx = a;
+    const sc_device *scd = a->opt.scenario_path ? &a->opt.sc.device : NULL;
+    modem_config cfg = { .dev = a->opt.dev,
+                         .state_dir = a->opt.state_dir,
+                         .aux_uart = a->opt.aux_pty != NULL,
+                         .pacing = a->opt.pacing,
+                         .net_time_base = scd && scd->net_time_set ? scd->net_time_base : (int64_t)time(NULL) };
+    if (create_modem(a, &cfg, err, sizeof(err))) {
+        fprintf(stderr, "sarasim: %s\n", err);
+        return 1;
+    }
+    const char *links[MODEM_PORTS] = { a->opt.pty, a->opt.aux_pty };
+    int want = a->opt.aux_pty ? 2 : 1;
+    for (a->npty = 0; a->npty < want; a->npty++) {
+        if (uv_pty_open(&a->pty[a->npty], &a->loop, &a->simclock, a->m, a->npty, links[a->npty], err, sizeof(err))) {
+            a->pty_failed = 1; /* its descriptors are released at shutdown */
+            fprintf(stderr, "sarasim: %s\n", err);
+            return 1;
+        }
+    }
+    if (a->opt.control &&
+        uv_control_open(&a->control, &a->loop, &a->simclock, a->m, a->net, a->opt.control, err, sizeof(err))) {
+        fprintf(stderr, "sarasim: %s\n", err);
+        return 1;
+    }
+    uv_signal_init(&a->loop, &a->sigint);
+    uv_signal_init(&a->loop, &a->sigterm);
+    uv_signal_start(&a->sigint, on_signal, SIGINT);
+    uv_signal_start(&a->sigterm, on_signal, SIGTERM);
+
+    printf("sarasim: %s-%s on %s (link %s)", a->opt.dev.model, a->opt.dev.product, a->pty[0].slave_path,
+           a->opt.pty);
+    if (a->npty > 1)
+        printf(", aux %s (link %s)", a->pty[1].slave_path, a->opt.aux_pty);
+    printf("\n");
+    fflush(stdout);
+
+    if (start_modem(a, err, sizeof(err))) {
+        fprintf(stderr, "sarasim: --scenario: %s\n", err);
+        return 1;
+    }
+    uv_simclock_rearm(&a->simclock);
+    uv_run(&a->loop, UV_RUN_DEFAULT);
+    return 0;
+}
+
+/* Everything the module keeps is already on disk (NVM is written before a
+ * command's OK): take down what app_run set up, in reverse. */
+static void app_shutdown(app *a)
+{
+    if (a->loop_ready) {
+        for (int i = 0; i < a->npty; i++)
+            uv_pty_close(&a->pty[i]);
+        uv_control_close(a->control);
+        uv_net_close(a->realnet);
+        uv_simclock_close(&a->simclock);
+        uv_walk(&a->loop, close_walk, NULL);
+        uv_run(&a->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&a->loop);
+        for (int i = 0; i < a->npty + a->pty_failed; i++)
+            uv_pty_release_fds(&a->pty[i]);
+        if (a->opt.scenario_path && a->env.m)
+            sc_env_destroy(&a->env);
+        else if (!a->opt.scenario_path) {
+            modem_destroy(a->m);
+            networld_destroy(a->net);
+        }
+        uv_net_free(a->realnet);
+        clk_free(&a->clock);
+    }
+    if (a->trace)
+        fclose(a->trace);
+}
+
 int main(int argc, char **argv)
 {
     app a;
@@ -372,86 +471,8 @@ int main(int argc, char **argv)
     /* The console is for people: if whoever started us stopped reading it
      * (a test that only wanted the start line), the module must live on. */
     signal(SIGPIPE, SIG_IGN);
-    if (parse_args(argc, argv, &a.opt))
-        return 2;
-    char err[256] = "";
-    if (a.opt.trace && !(a.trace = fopen(a.opt.trace, "a"))) {
-        fprintf(stderr, "sarasim: --trace %s: %s\n", a.opt.trace, strerror(errno));
-        return 1;
-    }
-    uv_loop_init(&a.loop);
-    clk_init(&a.clock, 0);
-    uv_simclock_init(&a.simclock, &a.loop, &a.clock, a.opt.time_scale);
-    a.simclock.before_timers = refresh_rates;
-    a.simclock.after_timers = check_flow;
-    a.simclock.before_ctx = &a;
-    const sc_device *scd = a.opt.scenario_path ? &a.opt.sc.device : NULL;
-    modem_config cfg = { .dev = a.opt.dev,
-                         .state_dir = a.opt.state_dir,
-                         .aux_uart = a.opt.aux_pty != NULL,
-                         .pacing = a.opt.pacing,
-                         .net_time_base = scd && scd->net_time_set ? scd->net_time_base : (int64_t)time(NULL) };
-    int rc;
-    if (create_modem(&a, &cfg, err, sizeof(err))) {
-        fprintf(stderr, "sarasim: %s\n", err);
-        return 1;
-    }
-    const char *links[MODEM_PORTS] = { a.opt.pty, a.opt.aux_pty };
-    a.npty = a.opt.aux_pty ? 2 : 1;
-    for (int i = 0; i < a.npty; i++) {
-        if ((rc = uv_pty_open(&a.pty[i], &a.loop, &a.simclock, a.m, i, links[i], err, sizeof(err)))) {
-            fprintf(stderr, "sarasim: %s\n", err);
-            return 1;
-        }
-    }
-    if (a.opt.control &&
-        (rc = uv_control_open(&a.control, &a.loop, &a.simclock, a.m, a.net, a.opt.control, err, sizeof(err)))) {
-        fprintf(stderr, "sarasim: %s\n", err);
-        return 1;
-    }
-    uv_signal_init(&a.loop, &a.sigint);
-    uv_signal_init(&a.loop, &a.sigterm);
-    uv_signal_start(&a.sigint, on_signal, SIGINT);
-    uv_signal_start(&a.sigterm, on_signal, SIGTERM);
-
-    printf("sarasim: %s-%s on %s (link %s)", a.opt.dev.model, a.opt.dev.product, a.pty[0].slave_path,
-           a.opt.pty);
-    if (a.npty > 1)
-        printf(", aux %s (link %s)", a.pty[1].slave_path, a.opt.aux_pty);
-    printf("\n");
-    fflush(stdout);
-
-    if (start_modem(&a, err, sizeof(err))) {
-        fprintf(stderr, "sarasim: --scenario: %s\n", err);
-        return 1;
-    }
-    uv_simclock_rearm(&a.simclock);
-    uv_run(&a.loop, UV_RUN_DEFAULT);
-
-    /* Everything the module keeps is already on disk (NVM is written when a
-     * command returns OK); shut down cleanly. */
-    for (int i = 0; i < a.npty; i++)
-        uv_pty_close(&a.pty[i]);
-    uv_control_close(a.control);
-    uv_net_close(a.realnet);
-    uv_simclock_close(&a.simclock);
-    uv_walk(&a.loop, close_walk, NULL);
-    uv_run(&a.loop, UV_RUN_DEFAULT);
-    uv_loop_close(&a.loop);
-    for (int i = 0; i < a.npty; i++)
-        uv_pty_release_fds(&a.pty[i]);
-    if (a.opt.scenario_path) {
-        sc_env_destroy(&a.env);
-        scenario_free(&a.opt.sc);
-    } else {
-        modem_destroy(a.m);
-        networld_destroy(a.net);
-    }
-    uv_net_free(a.realnet);
-    nw_config_free(&a.opt.world);
-    free(a.opt.host_map);
-    clk_free(&a.clock);
-    if (a.trace)
-        fclose(a.trace);
-    return 0;
+    int rc = parse_args(argc, argv, &a.opt) ? 2 : app_run(&a);
+    app_shutdown(&a);
+    options_free(&a.opt);
+    return rc;
 }

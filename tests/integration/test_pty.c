@@ -279,16 +279,6 @@ START_TEST(host_can_close_and_reopen_the_port)
     ck_assert_int_eq(host_wait_ready(&S, 10000), 0);
     xchg("ATE0\r", "ATE0\r\r\nOK\r\n");
     host_close(&S);
-    /* Let sarasim see the close before the host reopens: a control-socket
-     * round trip ends after its loop has read the inotify event.  Without it
-     * a loaded machine showed a front-end race in the inotify-counting
-     * presence of sim/uv_pty.c (1 run in 12 under ASan and two CPU hogs):
-     * when sarasim read the reopened host's "AT" in the same burst as the
-     * previous chunk, it learned of the close only after queueing the
-     * answer and dropped that answer with the old session's output.  The
-     * front end that reads presence from the kernel (sim/live/uv_pty.c on
-     * main) has no such window; this sync can go once both meet. */
-    ctl_ok("{\"cmd\":\"state\"}");
     ck_assert_int_eq(host_open(&S, 115200), 0);
     /* same module session: echo is still off, nothing stale is read */
     xchg("AT\r", "\r\nOK\r\n");
