@@ -130,8 +130,10 @@ int coap_b2_down_response(coap_b2_down *d, const coap_msg *resp, const uint8_t *
         *len = resp->payload_len;
         return 0;
     }
+    if (rc) /* missing after the first block, or malformed (SZX 7) */
+        return b2_fail(d, -EPROTO);
     size_t size = coap_szx_size(b.szx);
-    if (rc || coap_block_offset(&b) != d->received || resp->payload_len > size ||
+    if (coap_block_offset(&b) != d->received || resp->payload_len > size ||
         (b.more && resp->payload_len != size))
         return b2_fail(d, -EPROTO);
     uint32_t s2;

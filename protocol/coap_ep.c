@@ -663,6 +663,10 @@ static struct coap_xchg *waiting_ack(coap_ep *ep, uint16_t mid)
 
 static int on_ack(coap_ep *ep, uint64_t now, const coap_msg *m, coap_out *out)
 {
+    if (m->code != COAP_EMPTY && !coap_code_is_response(m->code)) {
+        ep->stats.bad++; /* a reserved class (1, 6, 7): ignored like any bad ACK */
+        return 0;
+    }
     struct coap_xchg *x = waiting_ack(ep, m->mid);
     /* §5.3.2: a piggybacked response must match mid and token. */
     if (!x || (x->request && m->code != COAP_EMPTY && !tok_eq(x->tkl, x->token, m->tkl, m->token))) {

@@ -794,6 +794,13 @@ START_TEST(r7252_5_3_2_ack_with_wrong_token_is_ignored)
     ck_assert_int_eq(feed_msg(&r, &ack), 0);
     ck_assert_uint_eq(r.out.nev, 0);
     ck_assert_uint_ne(coap_ep_next_deadline(&r.ep), COAP_NEVER); /* still retransmitting */
+    /* nor is an ACK with a reserved code class (fuzzing found it delivered) */
+    coap_msg_set_token(&ack, "\x11\x22", 2);
+    ack.code = COAP_CODE(7, 1);
+    ck_assert_int_eq(feed_msg(&r, &ack), 0);
+    ck_assert_uint_eq(r.out.nev, 0);
+    ck_assert_uint_ne(coap_ep_next_deadline(&r.ep), COAP_NEVER);
+    ck_assert_uint_eq(r.ep.stats.bad, 1);
     rig_free(&r);
 }
 END_TEST
@@ -1977,6 +1984,13 @@ START_TEST(r7959_2_4_block2_protocol_errors)
     coap_msg_set_block(&resp, COAP_OPT_BLOCK2, &b);
     coap_msg_set_payload(&resp, blk, 1000);
     ck_assert_int_eq(coap_b2_down_response(&d, &resp, &data, &len), -EPROTO);
+    /* a malformed Block2 (SZX 7; fuzzing found it read as a block) */
+    coap_b2_down_init(&d, 6);
+    coap_msg_init(&resp, COAP_ACK, COAP_CONTENT);
+    coap_msg_add_opt(&resp, COAP_OPT_BLOCK2, "\x7f", 1);
+    coap_msg_set_payload(&resp, blk, 16);
+    ck_assert_int_eq(coap_b2_down_response(&d, &resp, &data, &len), -EPROTO);
+    ck_assert_uint_eq(len, 0);
     /* an error code */
     coap_b2_down_init(&d, 6);
     coap_msg_init(&resp, COAP_ACK, COAP_NOT_FOUND);
