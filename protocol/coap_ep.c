@@ -594,11 +594,14 @@ static struct coap_dedup *dedup_alloc(coap_ep *ep, uint64_t now)
     return oldest;
 }
 
+/* Remember m; NULL (counted as dropped) when the cache has no room. */
 static struct coap_dedup *dedup_record(coap_ep *ep, uint64_t now, const coap_msg *m, int state)
 {
     struct coap_dedup *d = dedup_alloc(ep, now);
-    if (!d)
+    if (!d) {
+        ep->stats.dropped_full++;
         return NULL;
+    }
     bytebuf_clear(&d->reply);
     d->xid = 0;
     d->state = (uint8_t)state;
@@ -716,10 +719,8 @@ static int on_rst(coap_ep *ep, uint64_t now, const coap_msg *m, coap_out *out)
 static int on_request(coap_ep *ep, uint64_t now, const coap_msg *m, coap_out *out)
 {
     struct coap_dedup *d = dedup_record(ep, now, m, D_PENDING);
-    if (!d) {
-        ep->stats.dropped_full++;
+    if (!d)
         return -ENOBUFS;
-    }
     d->xid = new_xid(ep);
     emit_msg_event(out, COAP_EV_REQUEST, d->xid, m, 0);
     return 0;
@@ -729,10 +730,8 @@ static int on_request(coap_ep *ep, uint64_t now, const coap_msg *m, coap_out *ou
 static int on_separate_response(coap_ep *ep, uint64_t now, const coap_msg *m, coap_out *out)
 {
     struct coap_dedup *d = dedup_record(ep, now, m, D_DONE);
-    if (!d) {
-        ep->stats.dropped_full++;
+    if (!d)
         return -ENOBUFS;
-    }
     struct coap_xchg *x = request_by_token(ep, m->tkl, m->token);
     if (m->type == COAP_CON)
         send_empty(ep, out, x ? COAP_ACK : COAP_RST, m->mid, &d->reply);

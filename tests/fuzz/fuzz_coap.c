@@ -323,11 +323,12 @@ static void fuzz_blocks(const uint8_t *d, size_t n)
         body[i] = (uint8_t)i;
     script s = {d, n, 1};
     coap_b1_up up;
-    coap_b1_up_init(&up, body, (size_t)d[0] * 16, d[0] & 7);
+    unsigned szx = d[0] >> 2 & 7; /* 7: none asked for */
+    coap_b1_up_init(&up, body, (size_t)d[0] * 16, szx);
     coap_b2_down down;
-    coap_b2_down_init(&down, (d[0] & 7) == 7 ? -1 : d[0] & 7);
+    coap_b2_down_init(&down, szx == 7 ? -1 : (int)szx);
     coap_b1_rx rx;
-    coap_b1_rx_init(&rx, 3000, d[0] >> 5, COAP_S(10));
+    coap_b1_rx_init(&rx, 1000 + (size_t)(d[0] >> 5) * 500, d[0] >> 5, COAP_S(10));
     uint64_t now = 0, streamed = 0;
     while (more(&s)) {
         uint8_t op = next(&s), a = next(&s), b = next(&s);
