@@ -448,19 +448,20 @@ static int check_ssl(dtls_session *s, int r)
         return 0;
     }
     unsigned long err = ERR_peek_error();
-    int reason = ERR_GET_REASON(err);
+    s->ossl_reason = ERR_GET_REASON(err);
     ERR_clear_error();
+    /* A PSK alert either way during the handshake means the keys (or the
+     * identity) do not match: OpenSSL sends bad_record_mac itself when a
+     * CBC Finished does not decrypt, unknown_psk_identity for a stranger. */
     int handshaking = s->state == DTLS_HANDSHAKING;
     if (s->alert_rx >= 0)
         fail(s, handshaking && is_psk_alert(s->alert_rx) ? DTLS_R_BAD_PSK : DTLS_R_ALERT);
-    else if (reason == SSL_R_PSK_IDENTITY_NOT_FOUND)
+    else if (handshaking && is_psk_alert(s->alert_tx))
         fail(s, DTLS_R_BAD_PSK);
-    else if (reason == ERR_R_MALLOC_FAILURE)
+    else if (s->ossl_reason == ERR_R_MALLOC_FAILURE)
         fail(s, DTLS_R_NO_MEMORY);
-    else {
-        s->ossl_reason = reason;
+    else
         fail(s, DTLS_R_PROTOCOL);
-    }
     return -1;
 }
 

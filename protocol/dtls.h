@@ -168,7 +168,8 @@ const char *dtls_cipher(const dtls_session *s);
 /* Last fatal alert description received from / sent to the peer, or -1. */
 int dtls_alert_received(const dtls_session *s);
 int dtls_alert_sent(const dtls_session *s);
-/* OpenSSL's reason code of a PROTOCOL failure (ERR_GET_REASON), or 0. */
+/* OpenSSL's reason code (ERR_GET_REASON) of the error that failed the
+ * session, or 0 (TIMEOUT, and the BAD_PSK this layer detects). */
 int dtls_openssl_reason(const dtls_session *s);
 const dtls_stats *dtls_stats_of(const dtls_session *s);
 
