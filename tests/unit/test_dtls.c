@@ -543,6 +543,23 @@ START_TEST(a_late_tick_catches_up_and_fails_when_the_schedule_has_run_out)
 }
 END_TEST
 
+START_TEST(a_send_after_the_give_up_time_fails_the_session_first)
+{
+    /* Found by fuzz_dtls (its harness checked too early): deadlines due run
+     * before the send, so it meets a failed session. */
+    dtls_session *c;
+    ck_assert_int_eq(dtls_session_create(&c, DTLS_CLIENT, IDENTITY, KEY, 16, NULL), 0);
+    ck_assert_int_eq(dtls_tick(c, T0), 0);
+    ck_assert_int_eq(dtls_send(c, T0 + S(500), (const uint8_t *)"late", 4), -ENOTCONN);
+    dtls_event e;
+    ck_assert_int_eq(dtls_take_event(c, &e), 1);
+    ck_assert_int_eq(e.kind, DTLS_EV_FAILED);
+    ck_assert_int_eq(e.reason, DTLS_R_TIMEOUT);
+    ck_assert_uint_eq(e.at, T0 + S(500));
+    dtls_session_free(c);
+}
+END_TEST
+
 START_TEST(server_silent_after_its_flight_gives_up_on_the_same_schedule)
 {
     net w;
@@ -978,6 +995,7 @@ static Suite *dtls_suite(void)
     tcase_add_test(t, silent_server_client_backs_off_1_2_4_8_16_32_then_fails_at_123s);
     tcase_add_test(t, back_off_follows_the_configured_schedule);
     tcase_add_test(t, a_late_tick_catches_up_and_fails_when_the_schedule_has_run_out);
+    tcase_add_test(t, a_send_after_the_give_up_time_fails_the_session_first);
     tcase_add_test(t, server_silent_after_its_flight_gives_up_on_the_same_schedule);
     tcase_add_test(t, server_left_after_hello_verify_request_expires_when_idle);
     tcase_add_test(t, datagrams_fed_while_a_flight_waits_never_trigger_a_retransmission);
