@@ -484,6 +484,7 @@ static void port_clear(modem *m, modem_port *p, const char *why)
 static void stop_everything(modem *m, const char *why)
 {
     clk_timer_stop(m->clk, &m->boot_timer);
+    lwm2m_mod_stop(m);
     cmd_sock_stop(m);
     net_stop(m);
     fwupd_stop(m);
@@ -732,6 +733,7 @@ static void boot_timer_cb(clk_timer *t)
         p->greeting_due = nvm_get(&m->nvm, SET_CSGT_MODE) == 1;
         send_greeting(m, p);
     }
+    lwm2m_mod_boot(m);
     net_boot(m);
 }
 
@@ -792,7 +794,10 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
         rc = ip_init(m);
     if (!rc)
         rc = cmd_sock_init(m);
+    if (!rc)
+        rc = lwm2m_mod_init(m);
     if (rc) {
+        cmd_sock_free(m);
         cmd_table_free(&m->cmds);
         ip_free(m);
         free(m->state_dir);
@@ -831,6 +836,7 @@ void modem_destroy(modem *m)
         bytebuf_free(&p->urcq);
     }
     cmd_table_free(&m->cmds);
+    lwm2m_mod_free(m);
     cmd_sock_free(m);
     ip_free(m);
     fwupd_free(&m->fw);
@@ -981,6 +987,7 @@ char *modem_state_json(const modem *m)
     cJSON_AddNumberToObject(fj, "capacity", (double)m->fs.capacity);
     cJSON_AddNumberToObject(fj, "free", (double)fs_free_space(&m->fs));
     cJSON_AddNumberToObject(fj, "files", (double)m->fs.count);
+    lwm2m_mod_state_json(m, cJSON_AddObjectToObject(root, "lwm2m"));
     add_settings(cJSON_AddObjectToObject(root, "settings"), m);
     char *s = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "fwupd.h"
 #include "ip.h"
+#include "lwm2m.h"
 #include "modem.h"
 #include "net.h"
 #include "nvm.h"
@@ -118,6 +119,7 @@ struct modem {
     fs fs;                /* the flash file system (fs/fs.h) */
     ip_state *ip;         /* endpoints, DNS, the radio link (sim/ip.h) */
     struct sock_table *socks; /* the host's sockets (sim/cmd_sock.c) */
+    struct lwm2m_mod *lwm2m; /* the LwM2M client (sim/lwm2m.c) */
     net_world_ops net_world; /* the world behind the radio */
     override_list overrides; /* forced responses (world faults) */
 };
