@@ -4,11 +4,11 @@
 # password-less sudo); otherwise prints the exact command and fails.
 #   tools/deps.sh [build|test|fuzz|ci]
 set -eu
-need="build-essential cmake pkg-config libuv1-dev libcjson-dev zlib1g-dev check libssl-dev"
+need="build-essential cmake pkg-config libuv1-dev libcjson-dev zlib1g-dev check libssl-dev libhttp-parser-dev"
 case "${1:-build}" in
-  test) need="$need lrzsz python3 python3-xmodem socat libcoap3-bin" ;;
+  test) need="$need lrzsz python3 python3-xmodem socat libcoap3-bin busybox" ;;
   fuzz) need="$need clang" ;;
-  ci)   need="$need lrzsz python3 python3-xmodem socat libcoap3-bin clang" ;;
+  ci)   need="$need lrzsz python3 python3-xmodem socat libcoap3-bin busybox clang" ;;
 esac
 missing=""
 for p in $need; do
