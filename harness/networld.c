@@ -42,6 +42,7 @@ struct nw_conn {
     int fin_pending;     /* close after out is delivered */
     int blocked;         /* the modem's window is closed: wait for tcp_resume */
     int dead;
+    int drain_due;       /* a drained() notification is queued */
     uint64_t from_module;
     /* script services */
     size_t step;
@@ -51,7 +52,7 @@ struct nw_conn {
 };
 
 /* Work recorded by an op, run from the world's timer. */
-typedef enum { W_RESOLVE, W_UDP, W_CONNECT, W_DATA, W_CLOSE, W_RESUME, W_FLUSH } work_kind;
+typedef enum { W_RESOLVE, W_UDP, W_CONNECT, W_DATA, W_CLOSE, W_RESUME, W_FLUSH, W_DRAINED } work_kind;
 typedef struct work {
     work_kind kind;
     uint64_t id;
@@ -86,17 +87,30 @@ static struct work *work_add(networld *w, work_kind kind, uint64_t id, sim_ns de
 
 /* ---------------- logging ---------------- */
 
-static void wlog(networld *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void wlog(networld *w, const char *fmt, ...)
+static void wlogv(networld *w, const char *fmt, va_list ap)
 {
     if (!w->log)
         return;
     char buf[512];
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    w->log(w->log_ctx, buf);
+}
+
+static void wlog(networld *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void wlog(networld *w, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    wlogv(w, fmt, ap);
     va_end(ap);
-    w->log(w->log_ctx, buf);
+}
+
+void networld_logf(networld *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    wlogv(w, fmt, ap);
+    va_end(ap);
 }
 
 void networld_set_log(networld *w, void (*log)(void *ctx, const char *text), void *ctx)
@@ -114,12 +128,22 @@ static void steps_free(nw_step *s, size_t n)
     free(s);
 }
 
+/* A custom service that clones: its owner (a config, a world) destroys
+ * its own copy. */
+static int svc_owned(const nw_service_cfg *s)
+{
+    return s->kind == NW_SVC_CUSTOM && s->ops && s->ops->clone && s->ops->destroy;
+}
+
 void nw_config_free(nw_config *c)
 {
     for (size_t i = 0; i < c->nhosts; i++) {
         nw_host_cfg *h = &c->hosts[i];
-        for (size_t k = 0; k < h->nsvcs; k++)
+        for (size_t k = 0; k < h->nsvcs; k++) {
             steps_free(h->svcs[k].steps, h->svcs[k].nsteps);
+            if (svc_owned(&h->svcs[k]))
+                h->svcs[k].ops->destroy(h->svcs[k].svc);
+        }
         free(h->svcs);
         free(h->name);
         free(h->real);
@@ -153,7 +177,7 @@ static void host_free(nw_host *h)
 {
     for (size_t k = 0; k < h->nsvcs; k++) {
         steps_free(h->svcs[k].cfg.steps, h->svcs[k].cfg.nsteps);
-        if (h->svcs[k].cfg.ops && h->svcs[k].cfg.ops->destroy)
+        if (svc_owned(&h->svcs[k].cfg) && h->svcs[k].cfg.svc)
             h->svcs[k].cfg.ops->destroy(h->svcs[k].cfg.svc);
     }
     free(h->svcs);
@@ -186,7 +210,9 @@ int networld_add_host(networld *w, const nw_host_cfg *hc)
         h->svcs[k].cfg = hc->svcs[k];
         h->svcs[k].host = h;
         h->nsvcs = k + 1;
-        if (copy_steps(&hc->svcs[k], &h->svcs[k].cfg)) {
+        if (svc_owned(&hc->svcs[k]))
+            h->svcs[k].cfg.svc = hc->svcs[k].ops->clone(hc->svcs[k].svc);
+        if (copy_steps(&hc->svcs[k], &h->svcs[k].cfg) || (svc_owned(&hc->svcs[k]) && !h->svcs[k].cfg.svc)) {
             host_free(h);
             return -ENOMEM;
         }
@@ -383,6 +409,11 @@ static void conn_flush(nw_conn *c)
             c->blocked = 1; /* until tcp_resume */
             return;
         }
+        /* all taken: a service that streams may send more, from the timer */
+        if (!c->fin_pending && !c->drain_due && c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops->drained) {
+            c->drain_due = 1;
+            work_add(w, W_DRAINED, c->id, 0);
+        }
     }
     if (c->fin_pending) {
         c->dead = 1;
@@ -415,6 +446,14 @@ void nw_conn_close(nw_conn *c, int abort)
 }
 
 net_addr nw_conn_peer(const nw_conn *c) { return c->peer; }
+networld *nw_conn_world(const nw_conn *c) { return c->w; }
+const char *nw_conn_host(const nw_conn *c) { return c->host->name; }
+
+void *networld_service(networld *w, const char *host, ip_proto proto, uint16_t port)
+{
+    nw_svc *s = service_at(host_by_name(w, host), proto, port);
+    return s ? s->cfg.svc : NULL;
+}
 
 void nw_send_datagram(networld *w, net_addr from, net_addr to, const void *p, size_t n)
 {
@@ -670,6 +709,15 @@ static void run_work(networld *w, work *k)
         if (c) {
             c->blocked = 0;
             conn_flush(c);
+        }
+        break;
+    }
+    case W_DRAINED: {
+        nw_conn *c = conn_by_id(w, k->id);
+        if (c && c->drain_due) {
+            c->drain_due = 0;
+            if (!c->dead && !c->fin_pending && !c->out.len)
+                c->svc->cfg.ops->drained(c->svc->cfg.svc, c->cs, c);
         }
         break;
     }
