@@ -485,6 +485,7 @@ static void stop_everything(modem *m, const char *why)
 {
     clk_timer_stop(m->clk, &m->boot_timer);
     lwm2m_mod_stop(m);
+    cmd_http_stop(m);
     cmd_sock_stop(m);
     net_stop(m);
     fwupd_stop(m);
@@ -796,7 +797,10 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
         rc = cmd_sock_init(m);
     if (!rc)
         rc = lwm2m_mod_init(m);
+    if (!rc)
+        rc = cmd_http_init(m);
     if (rc) {
+        lwm2m_mod_free(m);
         cmd_sock_free(m);
         cmd_table_free(&m->cmds);
         ip_free(m);
@@ -836,6 +840,7 @@ void modem_destroy(modem *m)
         bytebuf_free(&p->urcq);
     }
     cmd_table_free(&m->cmds);
+    cmd_http_free(m);
     lwm2m_mod_free(m);
     cmd_sock_free(m);
     ip_free(m);

@@ -80,6 +80,13 @@ typedef struct modem_port {
 /* The SIM card as the module sees it.  BLOCKED: the PUK tries are used up. */
 typedef enum { SIMC_ABSENT, SIMC_PIN, SIMC_PUK, SIMC_READY, SIMC_BLOCKED } simcard_state;
 
+/* App. B of the app note: only one firmware download method runs at a
+ * time.  Whoever starts one (+UHTTPC=..,100, +UFTPC=100, the LwM2M client's
+ * FOTA download) claims it here and releases it when it ends; the others
+ * check it before they start (a FOAT-tagged +UDWNFILE is seen through its
+ * port's download, sim/cmd_fs.c). */
+typedef enum { FWDL_NONE = 0, FWDL_HTTP, FWDL_FTP, FWDL_LWM2M } fwdl_method;
+
 /* A u-blox packet-switched data profile (+UPSD), volatile. */
 #define UPSD_PROFILES 6
 typedef struct upsd_profile {
@@ -120,6 +127,9 @@ struct modem {
     ip_state *ip;         /* endpoints, DNS, the radio link (sim/ip.h) */
     struct sock_table *socks; /* the host's sockets (sim/cmd_sock.c) */
     struct lwm2m_mod *lwm2m; /* the LwM2M client (sim/lwm2m.c) */
+    struct http_mod *http;   /* the +UHTTP profiles and their requests (sim/cmd_http.c) */
+    uint64_t http_fetch_ids; /* numbers HTTP exchanges in trace events (sim/http_fetch.c) */
+    fwdl_method fwdl;        /* the firmware download in progress (App. B) */
     net_world_ops net_world; /* the world behind the radio */
     override_list overrides; /* forced responses (world faults) */
 };
@@ -179,6 +189,15 @@ void modem_cmd_defer(modem *m, int port, sim_ns delay, cmd_fn fn);
 int cmd_sock_init(modem *m);
 void cmd_sock_stop(modem *m);
 void cmd_sock_free(modem *m);
+
+/* sim/cmd_http.c: the HTTP profiles' lifecycle; stop forgets the requests
+ * in flight (no URC: the module is going down). */
+int cmd_http_init(modem *m);
+void cmd_http_stop(modem *m);
+void cmd_http_free(modem *m);
+/* A firmware download (App. B) is in progress: one claimed in m->fwdl or a
+ * FOAT-tagged +UDWNFILE on any port. */
+int modem_fwdl_busy(const modem *m);
 
 /* sim/cmd_fs.c: per-port download state.  init once at creation; drop
  * forgets a download in progress (power off, reboot) with a trace event

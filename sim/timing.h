@@ -28,6 +28,9 @@
       "our choice")                                                                                           \
     X(TIM_TCP_CONNECT_TIMEOUT, "tcp_connect_timeout", SIM_S(30), "a TCP SYN without an answer until the "   \
       "connect fails", "our choice (a stack's SYN retries; ubxlib allows +USOCO 30 s)")                       \
+    X(TIM_HTTP_TIMEOUT, "http_timeout", SIM_S(180), "an HTTP exchange with no network read or send until "  \
+      "it fails (+UHTTP op 7's factory value)", "u-blox AT manual (SARA-R4 +UHTTPC notes: 180 s since the last " \
+      "successful read or send); the R5 value is unverified")                                                   \
     X(TIM_RRC_INACTIVITY, "rrc_inactivity", SIM_S(10), "no traffic until the network releases the RRC "    \
       "connection (+CSCON: 0)", "our choice; networks use 5-20 s")                                            \
     X(TIM_FFS_TIMEOUT, "ffs_timeout", SIM_S(20), "+UDWNFILE: a stalled byte stream until FFS TIMEOUT",         \
