@@ -103,13 +103,15 @@ static long long mono_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-int peer_wait_udp_bound(int port, int timeout_ms)
+/* Wait until a socket on 127.0.0.1:port shows in a /proc/net table
+ * (`state`, the table's hex state column, or NULL for any). */
+static int wait_in_proc(const char *table, int port, const char *state, int timeout_ms)
 {
-    char want[32];
-    snprintf(want, sizeof want, "0100007F:%04X", port);
+    char want[48];
+    snprintf(want, sizeof want, "0100007F:%04X 00000000:0000 %s", port, state ? state : "");
     long long end = mono_ms() + timeout_ms;
     do {
-        FILE *f = fopen("/proc/net/udp", "r");
+        FILE *f = fopen(table, "r");
         char line[512];
         int found = 0;
         while (f && !found && fgets(line, sizeof line, f))
@@ -121,6 +123,13 @@ int peer_wait_udp_bound(int port, int timeout_ms)
         poll(NULL, 0, 20);
     } while (mono_ms() < end);
     return -1;
+}
+
+int peer_wait_udp_bound(int port, int timeout_ms) { return wait_in_proc("/proc/net/udp", port, NULL, timeout_ms); }
+
+int peer_wait_tcp_listening(int port, int timeout_ms)
+{
+    return wait_in_proc("/proc/net/tcp", port, "0A", timeout_ms); /* 0A: LISTEN */
 }
 
 char *peer_read_log(const char *log_path)
