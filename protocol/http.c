@@ -162,6 +162,7 @@ struct http_resp {
     /* the head's headers: "name\0value\0" pairs, then pointed at */
     bytebuf arena;
     size_t npairs;
+    bytebuf trailers;     /* the same for the trailers, until the end */
     bytebuf reason;
 };
 
@@ -199,17 +200,31 @@ static int pair_finish(http_resp *r)
     const char *name = r->field.data ? (const char *)r->field.data : "";
     const char *value = r->value.data ? (const char *)r->value.data : "";
     int rc = 0;
-    if (r->in_trailers) {
-        if (r->cb.trailer && r->cb.trailer(r->cb.ctx, name, value))
-            rc = cb_fail(r, HTTP_E_STOPPED);
-    } else if (bytebuf_append(&r->arena, name, r->field.len + 1) ||
-               bytebuf_append(&r->arena, value, r->value.len + 1)) {
+    /* trailers wait for the end of the response: a response that fails
+     * reports none, however its bytes were cut */
+    bytebuf *to = r->in_trailers ? &r->trailers : &r->arena;
+    if (bytebuf_append(to, name, r->field.len + 1) || bytebuf_append(to, value, r->value.len + 1))
         rc = cb_fail(r, HTTP_E_NOMEM);
-    } else {
+    else if (!r->in_trailers)
         r->npairs++;
-    }
     pair_reset(r);
     return rc;
+}
+
+/* The response is complete: its trailers, in order. */
+static int report_trailers(http_resp *r)
+{
+    if (!r->trailers.len)
+        return 0;
+    const char *s = (const char *)r->trailers.data;
+    const char *end = s + r->trailers.len;
+    while (s < end) {
+        const char *value = s + strlen(s) + 1;
+        if (r->cb.trailer && r->cb.trailer(r->cb.ctx, s, value))
+            return cb_fail(r, HTTP_E_STOPPED);
+        s = value + strlen(value) + 1;
+    }
+    return 0;
 }
 
 /* Trailers come in bulk: their lines are bounded here (the head's are
@@ -342,7 +357,7 @@ static int on_body(http_parser *p, const char *at, size_t n)
 static int on_message_complete(http_parser *p)
 {
     http_resp *r = of(p);
-    if (r->in_trailers && pair_finish(r))
+    if (r->in_trailers && (pair_finish(r) || report_trailers(r)))
         return -1;
     r->msg_done = 1;
     http_parser_pause(p, 1); /* execute returns the bytes of this message */
@@ -370,6 +385,7 @@ static void start_message(http_resp *r)
     r->interim = 0;
     r->in_trailers = 0;
     r->trailer_bytes = 0;
+    bytebuf_clear(&r->trailers);
     r->status = 0;
 }
 
@@ -384,6 +400,7 @@ int http_resp_new(http_resp **out, int head_request, const http_resp_cb *cb)
     bytebuf_init(&r->field);
     bytebuf_init(&r->value);
     bytebuf_init(&r->arena);
+    bytebuf_init(&r->trailers);
     bytebuf_init(&r->reason);
     start_message(r);
     *out = r;
@@ -397,6 +414,7 @@ void http_resp_free(http_resp *r)
     bytebuf_free(&r->field);
     bytebuf_free(&r->value);
     bytebuf_free(&r->arena);
+    bytebuf_free(&r->trailers);
     bytebuf_free(&r->reason);
     free(r);
 }

@@ -106,7 +106,8 @@ typedef struct http_head {
 typedef struct http_resp_cb {
     int (*head)(void *ctx, const http_head *h);                   /* nonzero: stop */
     int (*body)(void *ctx, const uint8_t *p, size_t n);           /* de-chunked; nonzero: stop */
-    int (*trailer)(void *ctx, const char *name, const char *value); /* nonzero: stop */
+    /* each trailer once the response is complete (none if it fails); nonzero: stop */
+    int (*trailer)(void *ctx, const char *name, const char *value);
     void *ctx;
 } http_resp_cb;
 

@@ -375,6 +375,23 @@ START_TEST(a_long_trailer_fails)
 }
 END_TEST
 
+/* fuzz_http found that a trailer followed by a broken line was reported
+ * when the bytes came one at a time and not when they came together:
+ * trailers are reported once the response is complete, or never. */
+START_TEST(a_failed_response_reports_no_trailers)
+{
+    static const char resp[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n0\r\n"
+                               "X-A: 1\r\nbroken\r\n\r\n";
+    for (int bytewise = 0; bytewise < 2; bytewise++) {
+        run x;
+        ck_assert_int_eq(feed(&x, 0, resp, strlen(resp), bytewise), HTTP_RESP_FAILED);
+        ck_assert_int_eq(http_resp_error(x.resp), HTTP_E_MALFORMED);
+        ck_assert_str_eq(x.r.trailers, "");
+        run_free(&x);
+    }
+}
+END_TEST
+
 START_TEST(callbacks_stop_the_response)
 {
     static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789";
@@ -422,6 +439,7 @@ static Suite *suite(void)
     tcase_add_test(t, a_64k_header_line_fails_cleanly);
     tcase_add_test(t, a_head_past_the_limit_fails);
     tcase_add_test(t, a_long_trailer_fails);
+    tcase_add_test(t, a_failed_response_reports_no_trailers);
     tcase_add_test(t, callbacks_stop_the_response);
     suite_add_tcase(s, t);
     return s;
