@@ -76,6 +76,7 @@ static void usage(FILE *f)
             "  --host NAME=ADDR    the module resolves NAME to this machine's ADDR (a real\n"
             "                      endpoint; repeatable), e.g. --host echo.test=127.0.0.1\n"
             "  --link off          no radio link model: packets take no simulated time\n"
+            "  --fs-size BYTES     the flash file system's size: 1048576, 8M, 512k (default 1M)\n"
             "  --lwm2m-server ID=URI  the LwM2M server ID (721 uFOTA, 102 Verizon DM) is at URI\n"
             "                      (coap://127.0.0.1:5683 or coaps://...; default: the built-in one)\n"
             "  --lwm2m-psk ID:KEY  coaps identity and key (hex) instead of the module's own\n"
@@ -112,7 +113,7 @@ static int load_scenario_arg(int argc, char **argv, options *o)
 static int parse_args(int argc, char **argv, options *o)
 {
     enum { O_PTY = 1, O_AUX, O_STATE, O_MODEL, O_PRODUCT, O_FW, O_IMEI, O_SCALE, O_BOOT, O_PACING,
-           O_TRACE, O_CONTROL, O_SCENARIO, O_WORLD, O_HOST, O_LINK, O_LWM2M_SERVER, O_LWM2M_PSK, O_LWM2M_PROFILES, O_HELP, O_VERSION };
+           O_TRACE, O_CONTROL, O_SCENARIO, O_WORLD, O_HOST, O_LINK, O_LWM2M_SERVER, O_LWM2M_PSK, O_LWM2M_PROFILES, O_FS_SIZE, O_HELP, O_VERSION };
     static const struct option longopts[] = {
         { "pty", required_argument, NULL, O_PTY },
         { "aux-pty", required_argument, NULL, O_AUX },
@@ -133,6 +134,7 @@ static int parse_args(int argc, char **argv, options *o)
         { "lwm2m-server", required_argument, NULL, O_LWM2M_SERVER },
         { "lwm2m-psk", required_argument, NULL, O_LWM2M_PSK },
         { "lwm2m-profiles", required_argument, NULL, O_LWM2M_PROFILES },
+        { "fs-size", required_argument, NULL, O_FS_SIZE },
         { "help", no_argument, NULL, O_HELP },
         { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
@@ -183,6 +185,18 @@ static int parse_args(int argc, char **argv, options *o)
             }
             memset(o->dev.link, 0, sizeof(o->dev.link));
             break;
+        case O_FS_SIZE: {
+            unsigned long long v = strtoull(optarg, &end, 10);
+            v *= *end == 'k' || *end == 'K' ? 1024 : *end == 'M' ? 1024 * 1024 : 1;
+            if (end == optarg || (*end && end[1]) || (*end && !strchr("kKM", *end)) || v < 65536 ||
+                v > 64ull << 20) {
+                fprintf(stderr, "sarasim: --fs-size: expected a size from 64k to 64M (bytes, or with k or M), "
+                                "got \"%s\"\n", optarg);
+                return -1;
+            }
+            o->dev.fs_capacity = (uint32_t)v;
+            break;
+        }
         case O_HOST: {
             const char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg || !eq[1] || eq - optarg > 253) {

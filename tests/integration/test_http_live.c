@@ -7,8 +7,8 @@
  * POST of a file, a 404, and +UHTTPC=0,100 into the FOAT area, whose MD5 and
  * stored bytes are checked against the served file.
  *
- * Runs at --time-scale 10 with the Cat-M1 link model (docs/network.md);
- * waits only bound a failing test. */
+ * Runs at --time-scale 10 with the Cat-M1 link model (docs/network.md) and a
+ * 512 kB file system (--fs-size); waits only bound a failing test. */
 #include <check.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -207,9 +207,11 @@ START_TEST(get_post_and_the_package_from_busybox_httpd)
         return;
     }
     server_start();
-    const char *const args[] = { "--boot-time", "500ms", "--time-scale", "10", "--host", "web.test=127.0.0.1", NULL };
+    const char *const args[] = { "--boot-time", "500ms", "--time-scale", "10", "--host", "web.test=127.0.0.1",
+                                 "--fs-size", "512k", NULL };
     ck_assert_int_eq(simproc_start(&S, args), 0);
     bring_up();
+    ok("AT+ULSTFILE=1\r", "\r\n+ULSTFILE: 524288\r\n\r\nOK\r\n"); /* --fs-size */
     char line[256];
     ok("AT+UHTTP=0,1,\"web.test\"\r", "\r\nOK\r\n");
     snprintf(line, sizeof(line), "AT+UHTTP=0,5,%d\r", port);
