@@ -390,11 +390,22 @@ static int data_body(cmd_ctx *x, http_body *b)
     return bytebuf_append(&b->data, data, strlen(data)) ? AT_CME(CME_MEMORY_FULL) : 0;
 }
 
+/* A path the request line can carry: no spaces or control characters. */
+static int path_ok(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s <= ' ' || *s == 127)
+            return 0;
+    return 1;
+}
+
 /* Arguments after the path: the response file (not for 100) and the body.
  * 0 or the error result. */
 static int request_args(cmd_ctx *x, int cmd, http_body *b)
 {
     const at_cmd *c = x->cmd;
+    if (!path_ok(c->args[2].s))
+        return CMD_BAD_PARAM;
     if (cmd == CMD_FOTA)
         return c->nargs == 3 ? 0 : CMD_BAD_PARAM; /* no response file */
     if (c->nargs < 4 || !at_arg_present(c, 3))
@@ -527,9 +538,9 @@ static int cmd_UHTTPC(cmd_ctx *x)
         m->fwdl = FWDL_HTTP;
     r = start_fetch(p, (int)cmd, path, &b);
     bytebuf_free(&b.data);
-    if (r) { /* a path the request line cannot carry */
+    if (r) { /* out of memory: the request never started */
         release(p);
-        return CMD_BAD_PARAM;
+        return AT_CME(CME_MEMORY_FULL);
     }
     modem_trace_event(m, "http request profile=%d cmd=%ld", p->id, cmd);
     return AT_OK;

@@ -168,6 +168,7 @@ START_TEST(uhttpc_bad_forms)
         "AT+UHTTPC=0,6,\"/\",\"r\"\r",         "AT+UHTTPC=4,1,\"/\",\"r\"\r",      "AT+UHTTPC=0,1,\"/\"\r",
         "AT+UHTTPC=0,1,\"/\",\"r\",1\r",       "AT+UHTTPC=0,100,\"/\",\"r\"\r",     "AT+UHTTPC=0,4,\"/\",\"r\",\"f\"\r",
         "AT+UHTTPC=0,5,\"/\",\"r\",\"d\",7\r", "AT+UHTTPC=0,5,\"/\",\"r\",\"d\",6\r",
+        "AT+UHTTPC=0,1,\"/a b\",\"r\"\r",     "AT+UHTTPC=0,100,\"/a\tb\"\r",
     };
     mh_expect_all(&e.h, bad, sizeof(bad) / sizeof(bad[0]), "\r\n+CME ERROR: incorrect parameters\r\n");
     ck_assert_str_eq(cmd(&e, "AT+UHTTPC=0,1,\"/\",\"a/b\"\r"), "\r\n+CME ERROR: FFS invalid filename\r\n");
