@@ -35,7 +35,6 @@
 #define HTTP_CTYPE_MAX 64       /* a user-defined content type */
 #define HTTP_TIMEOUT_MIN 30     /* op 7, seconds (ubxlib's minimum; 0 is refused, ubxlib #179) */
 #define HTTP_TIMEOUT_MAX 180
-#define HTTP_USER_AGENT "UBLOX-HttpClient"
 #define HTTP_BOUNDARY "U1Blox2Http3Unique4Boundary5"
 
 enum { CMD_HEAD = 0, CMD_GET, CMD_DELETE, CMD_PUT, CMD_POST_FILE, CMD_POST_DATA, CMD_FOTA = 100 };
@@ -474,7 +473,7 @@ static int start_fetch(http_profile *p, int cmd, const char *path, http_body *b)
                  .target = path,
                  .host = server,
                  .port = default_port ? 0 : (uint16_t)p->port,
-                 .user_agent = HTTP_USER_AGENT,
+                 .user_agent = HTTP_FETCH_USER_AGENT,
                  .user = p->auth ? p->user : NULL,
                  .password = p->pass,
                  .has_body = b->has,

@@ -340,3 +340,147 @@ void http_fetch_cancel(http_fetch *f)
         modem_trace_event(f->m, "http fetch id=%llu cancelled", (unsigned long long)f->id);
     fetch_free(f);
 }
+
+/* ---------------- the module's own download of a URI ---------------- */
+
+#define URI_HOST_MAX 253 /* a DNS name */
+#define URI_TARGET_MAX 1024
+
+struct http_fetch_uri {
+    http_fetch *fetch;
+    http_fetch_uri_cb cb;
+    uint64_t offset;
+    uint64_t skip;  /* body bytes still to drop before the offset */
+    int verdict;    /* the head's judgement when it stopped the exchange */
+};
+
+/* "http://host[:port][/path][?query][#fragment]" -> host, port, target. */
+static int uri_split(const char *uri, char *host, uint16_t *port, char *target)
+{
+    if (strncmp(uri, "http://", 7))
+        return -EINVAL;
+    const char *p = uri + 7;
+    size_t hl = strcspn(p, ":/?#@[");
+    if (!hl || hl > URI_HOST_MAX || p[hl] == '@' || p[hl] == '[')
+        return -EINVAL;
+    memcpy(host, p, hl);
+    host[hl] = 0;
+    p += hl;
+    *port = 80;
+    if (*p == ':') {
+        char *end;
+        unsigned long v = strtoul(p + 1, &end, 10);
+        if (end == p + 1 || p[1] < '0' || p[1] > '9' || !v || v > 65535)
+            return -EINVAL;
+        *port = (uint16_t)v;
+        p = end;
+    }
+    size_t tl = strcspn(p, "#");
+    if (tl + 2 > URI_TARGET_MAX || (*p && *p != '/' && *p != '?' && *p != '#'))
+        return -EINVAL;
+    snprintf(target, URI_TARGET_MAX, "%s%.*s", *p == '/' ? "" : "/", (int)tl, p);
+    return 0;
+}
+
+static int uri_head(void *ctx, const http_head *h)
+{
+    http_fetch_uri *d = ctx;
+    uint64_t total = HTTP_UNKNOWN;
+    if (h->status == 404 || h->status == 410) {
+        d->verdict = -ENOENT;
+    } else if (h->status == 206) {
+        /* the rest, from where the server chose to start */
+        if (!h->has_range || h->range_first > d->offset)
+            d->verdict = -EPROTO;
+        else
+            d->skip = d->offset - h->range_first, total = h->range_total;
+    } else if (h->status / 100 == 2 && !h->no_body) {
+        d->skip = d->offset; /* Range ignored: the whole body again */
+        total = h->content_length;
+    } else {
+        d->verdict = -EPROTO;
+    }
+    if (d->verdict)
+        return 1;
+    if (total != HTTP_UNKNOWN && d->cb.size)
+        d->cb.size(d->cb.ctx, total);
+    return 0;
+}
+
+static int uri_body(void *ctx, const uint8_t *p, size_t n)
+{
+    http_fetch_uri *d = ctx;
+    size_t s = d->skip < n ? (size_t)d->skip : n;
+    d->skip -= s;
+    if (n > s && d->cb.data)
+        d->cb.data(d->cb.ctx, p + s, n - s);
+    return 0;
+}
+
+/* How an exchange ended -> the coap_fetch-style error of done(). */
+static int uri_err(const http_fetch_uri *d, const http_fetch_result *r)
+{
+    if (d->verdict)
+        return d->verdict;
+    switch (r->status) {
+    case HF_OK: return 0;
+    case HF_NO_BEARER: return -ENETDOWN;
+    case HF_DNS_FAILED: return -EHOSTUNREACH;
+    case HF_DNS_TIMEOUT:
+    case HF_CONNECT_TIMEOUT:
+    case HF_TIMEOUT: return -ETIMEDOUT;
+    case HF_REFUSED: return r->err ? r->err : -ECONNREFUSED;
+    case HF_BROKEN: return -ECONNRESET;
+    case HF_BAD_RESPONSE:
+    case HF_SINK: break;
+    }
+    return -EPROTO;
+}
+
+static void uri_done(void *ctx, const http_fetch_result *r)
+{
+    http_fetch_uri *d = ctx;
+    d->fetch = NULL; /* the exchange has freed itself */
+    if (d->cb.done)
+        d->cb.done(d->cb.ctx, uri_err(d, r)); /* may free d: nothing after this */
+}
+
+int http_fetch_uri_start(modem *m, const char *uri, uint64_t offset, const http_fetch_uri_cb *cb,
+                         http_fetch_uri **out)
+{
+    char host[URI_HOST_MAX + 1], target[URI_TARGET_MAX];
+    uint16_t port;
+    if (!uri || !cb || uri_split(uri, host, &port, target))
+        return -EINVAL;
+    http_fetch_uri *d = calloc(1, sizeof(*d));
+    if (!d)
+        return -ENOMEM;
+    d->cb = *cb;
+    d->offset = offset;
+    http_fetch_req r = { .user = IP_USER_MODULE,
+                         .host = host,
+                         .port = port,
+                         .start = offset,
+                         .req = { .verb = HTTP_VERB_GET,
+                                  .minor = 0,
+                                  .target = target,
+                                  .host = host,
+                                  .port = port, /* in Host unless 80 */
+                                  .user_agent = HTTP_FETCH_USER_AGENT } };
+    http_fetch_sink s = { uri_head, NULL, uri_body, uri_done, d };
+    int rc = http_fetch_start(m, &r, &s, &d->fetch);
+    if (rc) {
+        free(d);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+void http_fetch_uri_stop(http_fetch_uri *d)
+{
+    if (!d)
+        return;
+    http_fetch_cancel(d->fetch);
+    free(d);
+}

@@ -41,6 +41,10 @@
 typedef struct modem modem;
 typedef struct http_fetch http_fetch;
 
+/* What the module's HTTP client calls itself (servers written for u-blox
+ * modules look for it). */
+#define HTTP_FETCH_USER_AGENT "UBLOX-HttpClient"
+
 /* How an exchange ended. */
 typedef enum {
     HF_OK = 0,          /* a complete response, whatever its status */
@@ -100,5 +104,46 @@ typedef struct http_fetch_req {
 int http_fetch_start(modem *m, const http_fetch_req *r, const http_fetch_sink *s, http_fetch **out);
 /* End it now, without done(); the connection is reset. */
 void http_fetch_cancel(http_fetch *f);
+
+/* ---------------- the module's own download of a URI ----------------
+ *
+ * The uFOTA package from an http:// URI, shaped like sim/coap_fetch.h so the
+ * download can take either: GET on the default bearer (IP_USER_MODULE), the
+ * request +UHTTPC sends (HTTP/1.0, Host, User-Agent UBLOX-HttpClient) plus
+ * Range when resuming, the http_timeout inactivity rule, no redirects.
+ *
+ * Resuming from offset > 0: a 206 whose Content-Range starts at or before
+ * the offset gives the rest (bytes before the offset are skipped); a 200
+ * (a server that ignores Range) gives the whole body again and the bytes
+ * before the offset are skipped, so data() always continues at `offset`.
+ * size() reports the whole resource (Content-Length of a 200, the total of
+ * Content-Range), not what is left.
+ */
+typedef struct http_fetch_uri http_fetch_uri;
+
+typedef struct http_fetch_uri_cb {
+    /* The whole size, when the server says (at most once, before data). */
+    void (*size)(void *ctx, uint64_t total);
+    /* The next bytes of the body, in order, from the offset asked for. */
+    void (*data)(void *ctx, const uint8_t *p, size_t n);
+    /* The end, once: 0 (the response is complete: compare with size),
+     * -ENOENT (404, 410), -EPROTO (another status, a 206 that does not
+     * cover the offset, not HTTP), -ETIMEDOUT (DNS, connect or 180 s
+     * without a read or send), -ENETDOWN (no bearer), -EHOSTUNREACH (no
+     * such name), -ECONNREFUSED, -ECONNRESET (cut short: resumable).
+     * The caller still owns the download: it frees it with
+     * http_fetch_uri_stop, from done or later; size and data must not. */
+    void (*done)(void *ctx, int err);
+    void *ctx;
+} http_fetch_uri_cb;
+
+/* Start fetching uri ("http://host[:port][/path][?query]") from byte
+ * `offset`.  Callbacks come later, from timers.  0, or -EINVAL (not an
+ * http:// URI, user info, an IPv6 literal, a target the request line cannot
+ * carry) / -ENOMEM. */
+int http_fetch_uri_start(modem *m, const char *uri, uint64_t offset, const http_fetch_uri_cb *cb,
+                         http_fetch_uri **out);
+/* Stop and free (no callback afterwards); NULL is fine. */
+void http_fetch_uri_stop(http_fetch_uri *d);
 
 #endif
