@@ -6,9 +6,9 @@
 set -eu
 need="build-essential cmake pkg-config libuv1-dev libcjson-dev zlib1g-dev check libssl-dev"
 case "${1:-build}" in
-  test) need="$need lrzsz python3 python3-xmodem socat" ;;
+  test) need="$need lrzsz python3 python3-xmodem socat libcoap3-bin" ;;
   fuzz) need="$need clang" ;;
-  ci)   need="$need lrzsz python3 python3-xmodem socat clang" ;;
+  ci)   need="$need lrzsz python3 python3-xmodem socat libcoap3-bin clang" ;;
 esac
 missing=""
 for p in $need; do
