@@ -10,6 +10,8 @@
  * events to the caller's out (events also go to the log). */
 #include "lwm2m_server.h"
 
+#include "lwm2m_obj.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -93,6 +95,14 @@ void lwm2m_server_config_default(lwm2m_server_config *c)
     c->max_ops = 64;
     c->max_log = 512;
     c->max_payload = 16 * 1024;
+    c->types = lwm2m_server_objdef_type;
+}
+
+int lwm2m_server_objdef_type(void *ctx, uint16_t obj, uint16_t res)
+{
+    (void)ctx;
+    const lwm2m_res_def *r = lwm2m_objdef_res(lwm2m_objdef_find(obj), res);
+    return r ? (int)r->type : LWM2M_E_NOTFOUND;
 }
 
 void lwm2m_srv_op_req_init(lwm2m_srv_op_req *r, lwm2m_srv_op_kind kind, const lwm2m_path *path)

@@ -65,9 +65,10 @@ typedef struct lwm2m_server_config {
     size_t max_log;        /* log entries kept, the oldest dropped first (512) */
     size_t max_payload;    /* registration payload bytes, Block1 included (16 kB; beyond: 4.13) */
     /* The type of each resource, for TLV, text/plain and JSON payloads
-     * (lwm2m_server_objdef_type: the OMA definitions of lwm2m_obj.h).
-     * NULL, or LWM2M_E_NOTFOUND for a resource: values stay as decoded
-     * (TLV: opaque bytes; JSON: as written; text: a string). */
+     * (default lwm2m_server_objdef_type: the OMA definitions of
+     * lwm2m_obj.h).  NULL, or LWM2M_E_NOTFOUND for a resource: values stay
+     * as decoded (TLV: opaque bytes; JSON: as written; text: a string, or
+     * opaque when not UTF-8). */
     lwm2m_type_fn types;
     void *types_ctx;
 } lwm2m_server_config;

@@ -47,28 +47,6 @@ static void assert_hex(const uint8_t *p, size_t n, const char *hex)
         ck_assert_msg(p[i] == want[i], "byte %zu: %02x, want %02x", i, p[i], want[i]);
 }
 
-/* Types of the few resources the tests use (the module's definitions are
- * lwm2m_obj.h's; these are the OMA types of the same resources). */
-static int test_types(void *ctx, uint16_t obj, uint16_t res)
-{
-    (void)ctx;
-    if (obj == 1 && (res == 0 || res == 1 || res == 2 || res == 3))
-        return LWM2M_T_INTEGER;
-    if (obj == 1 && res == 7)
-        return LWM2M_T_STRING;
-    if (obj == 3 && (res == 0 || res == 1 || res == 3))
-        return LWM2M_T_STRING;
-    if (obj == 3 && (res == 6 || res == 9))
-        return LWM2M_T_INTEGER;
-    if (obj == 3 && res == 13)
-        return LWM2M_T_TIME;
-    if (obj == 5 && (res == 3 || res == 5))
-        return LWM2M_T_INTEGER;
-    if (obj == 5 && res == 1)
-        return LWM2M_T_STRING;
-    return LWM2M_E_NOTFOUND;
-}
-
 /* What the client (a coap_ep) received from the server. */
 typedef struct creq {
     uint32_t xid;
@@ -135,7 +113,7 @@ static void rig_init_cfg(rig *r, const lwm2m_server_config *cfg)
         c = *cfg;
     else {
         lwm2m_server_config_default(&c);
-        c.types = test_types;
+        c.types = lwm2m_server_objdef_type; /* the OMA definitions (lwm2m_obj.h) */
         c.seed = 7;
     }
     ck_assert_int_eq(lwm2m_server_init(&r->s, &c), 0);
@@ -703,8 +681,8 @@ START_TEST(read_tlv_typed)
 }
 END_TEST
 
-/* A Read answered in OMA JSON (CF 11543), values coerced to the types:
- * and an unknown resource kept as written. */
+/* A Read answered in OMA JSON (CF 11543), values coerced to the types of
+ * the OMA definitions, a resource they do not define kept as written. */
 START_TEST(read_json_typed)
 {
     rig r;
@@ -712,7 +690,7 @@ START_TEST(read_json_typed)
     do_register(&r, QUERY);
     clear_events(&r);
     static const char json[] = "{\"bn\":\"/1/10/\",\"e\":[{\"n\":\"0\",\"v\":721},{\"n\":\"1\",\"v\":86400},"
-                               "{\"n\":\"7\",\"sv\":\"UQS\"},{\"n\":\"30000/0\",\"v\":3}]}";
+                               "{\"n\":\"7\",\"sv\":\"UQS\"},{\"n\":\"999\",\"v\":3}]}";
     answer_with(&r, COAP_CONTENT, COAP_CF_LWM2M_JSON, json, sizeof(json) - 1);
     lwm2m_path p = lwm2m_path_oi(1, 10);
     lwm2m_srv_op_req req;
