@@ -69,7 +69,7 @@ const char *lwm2m_srv_op_name(lwm2m_srv_op_kind k)
 const char *lwm2m_srv_event_name(lwm2m_srv_event_kind k)
 {
     static const char *const names[] = { "?", "register", "update", "deregister", "expired", "rejected",
-                                         "ignored", "response", "notify", "unobserved", "restart" };
+                                         "ignored", "response", "notify", "unobserved", "restart", "request" };
     return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
@@ -1229,7 +1229,10 @@ int lwm2m_server_op(lwm2m_server *s, uint64_t now, const char *ep, const lwm2m_s
     uint32_t id = s->next_op;
     lwm2m_srv_op me = { true, id, req->kind, req->path, "", r->id, r->peer, 0, false };
     memcpy(me.ep, r->ep, sizeof(me.ep));
+    lwm2m_srv_event e;
+    op_event(&e, LWM2M_SEV_REQUEST, now, &me);
     if (obs && req->reactive) { /* forget it: its next notification gets RST */
+        emit(s, out, &e);
         end_observation(s, now, obs, "cancelled", out);
         s->next_op++;
         if (opid)
@@ -1243,6 +1246,10 @@ int lwm2m_server_op(lwm2m_server *s, uint64_t now, const char *ep, const lwm2m_s
     bytebuf_init(&payload);
     bytebuf_init(&query);
     int rc = build_request(req, &m, segs, &payload, &query);
+    if (rc)
+        ev_free(&e);
+    else
+        emit(s, out, &e);
     uint32_t obs_id = obs ? obs->id : 0;
     if (!rc && obs) /* the GET Observe=1 takes over the observation's token */
         end_observation(s, now, obs, "cancelled", out);
@@ -1366,11 +1373,12 @@ int lwm2m_srv_event_format(const lwm2m_srv_event *e, bytebuf *b)
     case LWM2M_SEV_RESPONSE:
     case LWM2M_SEV_NOTIFY:
     case LWM2M_SEV_UNOBSERVED:
+    case LWM2M_SEV_REQUEST:
         bytebuf_appendf(b, " op=%" PRIu32 " kind=%s", e->op, lwm2m_srv_op_name(e->op_kind));
         kv_str(b, "ep", e->ep);
         lwm2m_path_format(&e->path, path);
         kv_str(b, "path", path);
-        if (e->kind == LWM2M_SEV_UNOBSERVED)
+        if (e->kind == LWM2M_SEV_UNOBSERVED || e->kind == LWM2M_SEV_REQUEST)
             break;
         kv_code(b, e->code);
         if (e->kind == LWM2M_SEV_NOTIFY || e->observing)

@@ -127,6 +127,7 @@ typedef enum lwm2m_srv_event_kind {
     LWM2M_SEV_NOTIFY,       /* a notification of an observation */
     LWM2M_SEV_UNOBSERVED,   /* an observation ended (reason) */
     LWM2M_SEV_RESTART,      /* the server forgot everything (fault) */
+    LWM2M_SEV_REQUEST,      /* an operation was started (lwm2m_server_op) */
 } lwm2m_srv_event_kind;
 
 /* Which registration-interface request (REGISTER/UPDATE/DEREGISTER masks). */
@@ -266,7 +267,7 @@ void lwm2m_server_tick(lwm2m_server *s, uint64_t now, lwm2m_srv_out *out);
 uint64_t lwm2m_server_next_deadline(const lwm2m_server *s);
 
 /* Start an operation on the client registered as ep.  *op (may be NULL)
- * names it in the events that follow: one RESPONSE (the client's answer, or
+ * names it in the events that follow: a REQUEST at once, one RESPONSE (the client's answer, or
  * code 0 with reason "timeout" / "reset" / "cancelled"), and for OBSERVE
  * the NOTIFY events until an UNOBSERVED.  Requests go as CON, one at a time
  * per client (NSTART 1), the others queued.  0, -ENOENT (ep not registered;
