@@ -1318,14 +1318,19 @@ static void kv_code(bytebuf *b, uint8_t code)
     kv_str(b, "code", code ? coap_code_str(code, c) : "none");
 }
 
+/* The answer's payload: values for reads, observations and
+ * notifications, the length of anything else (a Discover's links, an
+ * error's diagnostic text). */
 static void format_values(const lwm2m_srv_event *e, bytebuf *b)
 {
+    bool listed = COAP_CODE_CLASS(e->code) == 2 && (e->op_kind == LWM2M_SOP_READ || e->op_kind == LWM2M_SOP_OBSERVE ||
+                                                    e->op_kind == LWM2M_SOP_CANCEL);
     if (e->cf != LWM2M_SRV_NO_CF)
         bytebuf_appendf(b, " cf=%" PRIu32, e->cf);
-    if (e->kind == LWM2M_SEV_RESPONSE && e->op_kind == LWM2M_SOP_DISCOVER)
-        bytebuf_appendf(b, " len=%zu", e->body.len);
-    else if (e->cf != LWM2M_SRV_NO_CF || e->values.len)
+    if (listed && (e->cf != LWM2M_SRV_NO_CF || e->body.len))
         bytebuf_appendf(b, " n=%zu", e->values.len);
+    else if (e->body.len || e->op_kind == LWM2M_SOP_DISCOVER)
+        bytebuf_appendf(b, " len=%zu", e->body.len);
     if (e->values.len == 1) {
         bytebuf v;
         bytebuf_init(&v);
