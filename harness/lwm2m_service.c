@@ -5,6 +5,7 @@
 #include "lwm2m_service.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +15,24 @@
 
 const char lwm2m_svc_custom[] = "lwm2m";
 
-/* One port of a server.  The transport seam: a datagram from the network
- * goes through listener_rx() to the server, and what the server sends to
- * a peer of this port through listener_tx().  Plain CoAP passes them as
- * they are; DTLS-PSK (coaps) would keep a dtls_session per peer here
- * (protocol/dtls.h), feed it in rx and hand the server its plaintexts, send
- * through it in tx, and add its deadlines to the service's timer. */
+#define MAX_SESSIONS 32 /* DTLS peers of one coaps port */
+#define DGRAM_MAX 2048
+
+/* One DTLS association with one peer of a coaps port. */
+typedef struct svc_session {
+    net_addr peer;
+    dtls_session *s;
+} svc_session;
+
+/* One port of a server, with its transport: a datagram from the network
+ * goes through listener_rx() to the server, what the server sends to a
+ * peer of this port through listener_tx().  Plain CoAP passes them as they
+ * are; coaps keeps a DTLS-PSK session per peer. */
 typedef struct svc_listener {
     lwm2m_service *v;
     uint16_t port;
+    lwm2m_svc_psk psk;     /* identity "": plain CoAP */
+    svc_session sessions[MAX_SESSIONS];
 } svc_listener;
 
 struct lwm2m_service {
@@ -63,11 +73,115 @@ static svc_listener *listener_of(lwm2m_service *v, uint16_t port)
     return NULL;
 }
 
-static void listener_tx(svc_listener *l, lwm2m_peer key, const uint8_t *p, size_t n)
+static bool secure(const svc_listener *l) { return l->psk.identity[0] != 0; }
+
+static void send_to(svc_listener *l, net_addr to, const uint8_t *p, size_t n)
 {
     net_addr from = { l->v->ip, l->port };
-    net_addr to = { (ip4)(key >> 16), (uint16_t)key };
     nw_send_datagram(l->v->set->w, from, to, p, n);
+}
+
+static svc_session *session_of(svc_listener *l, net_addr peer)
+{
+    for (size_t i = 0; i < MAX_SESSIONS; i++)
+        if (l->sessions[i].s && l->sessions[i].peer.ip == peer.ip && l->sessions[i].peer.port == peer.port)
+            return &l->sessions[i];
+    return NULL;
+}
+
+static void session_end(svc_session *ss)
+{
+    dtls_session_free(ss->s);
+    memset(ss, 0, sizeof(*ss));
+}
+
+static void dtls_line(svc_listener *l, const svc_session *ss, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void dtls_line(svc_listener *l, const svc_session *ss, const char *fmt, ...)
+{
+    lwm2m_services *s = l->v->set;
+    if (!s->io.event)
+        return;
+    char ip[16], what[160], line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof(line), "lwm2m server dtls %s port=%u peer=%s:%u", what, (unsigned)l->port,
+             ip4_format(ss->peer.ip, ip), (unsigned)ss->peer.port);
+    s->io.event(s->io.ctx, line);
+}
+
+/* What a session has for the network (and, with to_server, the
+ * plaintexts for the server: never while deliver() walks the server's
+ * output); a session that ended is forgotten (the peer's next ClientHello
+ * starts a new one). */
+static void session_pump(svc_listener *l, svc_session *ss, bool to_server)
+{
+    lwm2m_service *v = l->v;
+    uint8_t buf[DTLS_PLAINTEXT_MAX];
+    int n;
+    while ((n = dtls_take_datagram(ss->s, buf, sizeof(buf))) > 0)
+        send_to(l, ss->peer, buf, (size_t)n);
+    lwm2m_peer key = peer_key(l->port, ss->peer);
+    while (to_server && (n = dtls_take_plaintext(ss->s, buf, sizeof(buf))) > 0)
+        lwm2m_server_feed(&v->srv, clk_now(v->set->clk), key, buf, (size_t)n, &v->out);
+    dtls_event ev;
+    while (dtls_take_event(ss->s, &ev)) {
+        if (ev.kind == DTLS_EV_CONNECTED)
+            dtls_line(l, ss, "connected cipher=%s", dtls_cipher(ss->s) ? dtls_cipher(ss->s) : "?");
+        else
+            dtls_line(l, ss, "%s reason=%s alert=%d", dtls_event_name(ev.kind), dtls_reason_name(ev.reason),
+                      ev.alert);
+    }
+    dtls_state st = dtls_state_of(ss->s);
+    if (st == DTLS_CLOSED || st == DTLS_FAILED)
+        session_end(ss);
+}
+
+/* A ClientHello of epoch 0 (record type 22, handshake type 1): a client
+ * starting over, e.g. after a reboot, from an address that has a session. */
+static bool client_hello(const uint8_t *p, size_t n)
+{
+    return n > 13 && p[0] == 22 && p[3] == 0 && p[4] == 0 && p[13] == 1;
+}
+
+static void secure_rx(svc_listener *l, net_addr from, const uint8_t *p, size_t n)
+{
+    uint64_t now = clk_now(l->v->set->clk);
+    svc_session *ss = session_of(l, from);
+    if (ss && client_hello(p, n) && dtls_state_of(ss->s) == DTLS_CONNECTED) {
+        dtls_line(l, ss, "restarted");
+        session_end(ss);
+        ss = NULL;
+    }
+    if (!ss) {
+        for (size_t i = 0; i < MAX_SESSIONS && !ss; i++)
+            if (!l->sessions[i].s)
+                ss = &l->sessions[i];
+        char name[32], ip[16];
+        snprintf(name, sizeof(name), "%s:%u", ip4_format(from.ip, ip), (unsigned)from.port);
+        dtls_config cfg = { 0 };
+        cfg.peer = name;
+        if (!ss || dtls_session_create(&ss->s, DTLS_SERVER, l->psk.identity, l->psk.key, l->psk.key_len, &cfg))
+            return; /* no room (or no memory): the client retransmits, or gives up */
+        ss->peer = from;
+    }
+    dtls_feed(ss->s, now, p, n);
+    session_pump(l, ss, true);
+}
+
+static void listener_tx(svc_listener *l, lwm2m_peer key, const uint8_t *p, size_t n)
+{
+    net_addr to = { (ip4)(key >> 16), (uint16_t)key };
+    if (!secure(l)) {
+        send_to(l, to, p, n);
+        return;
+    }
+    svc_session *ss = session_of(l, to);
+    if (!ss)
+        return; /* the association is gone: so is the message */
+    dtls_send(ss->s, clk_now(l->v->set->clk), p, n);
+    session_pump(l, ss, false);
 }
 
 /* Whatever the last server call produced: events first (they say what
@@ -91,6 +205,10 @@ static void deliver(lwm2m_service *v)
     }
     lwm2m_srv_out_clear(&v->out);
     uint64_t due = lwm2m_server_next_deadline(&v->srv);
+    for (size_t i = 0; i < v->nports; i++)
+        for (size_t k = 0; k < MAX_SESSIONS; k++)
+            if (v->ports[i].sessions[k].s && dtls_next_deadline(v->ports[i].sessions[k].s) < due)
+                due = dtls_next_deadline(v->ports[i].sessions[k].s);
     if (due == LWM2M_SRV_NEVER)
         clk_timer_stop(s->clk, &v->timer);
     else
@@ -100,7 +218,10 @@ static void deliver(lwm2m_service *v)
 static void listener_rx(svc_listener *l, net_addr from, const uint8_t *p, size_t n)
 {
     lwm2m_service *v = l->v;
-    lwm2m_server_feed(&v->srv, clk_now(v->set->clk), peer_key(l->port, from), p, n, &v->out);
+    if (secure(l))
+        secure_rx(l, from, p, n);
+    else
+        lwm2m_server_feed(&v->srv, clk_now(v->set->clk), peer_key(l->port, from), p, n, &v->out);
     deliver(v);
 }
 
@@ -116,7 +237,17 @@ static const nw_service_ops listener_ops = { NULL, NULL, NULL, svc_datagram, NUL
 static void timer_cb(clk_timer *t)
 {
     lwm2m_service *v = t->data;
-    lwm2m_server_tick(&v->srv, clk_now(v->set->clk), &v->out);
+    uint64_t now = clk_now(v->set->clk);
+    for (size_t i = 0; i < v->nports; i++) {
+        svc_listener *l = &v->ports[i];
+        for (size_t k = 0; k < MAX_SESSIONS; k++) {
+            if (l->sessions[k].s && dtls_next_deadline(l->sessions[k].s) <= now) {
+                dtls_tick(l->sessions[k].s, now);
+                session_pump(l, &l->sessions[k], true);
+            }
+        }
+    }
+    lwm2m_server_tick(&v->srv, now, &v->out);
     deliver(v);
 }
 
@@ -159,6 +290,10 @@ static lwm2m_service *service_of_host(lwm2m_services *s, const char *host)
 static void service_free(lwm2m_service *v)
 {
     clk_timer_stop(v->set->clk, &v->timer);
+    for (size_t i = 0; i < v->nports; i++)
+        for (size_t k = 0; k < MAX_SESSIONS; k++)
+            if (v->ports[i].sessions[k].s)
+                session_end(&v->ports[i].sessions[k]);
     lwm2m_server_free(&v->srv);
     lwm2m_srv_out_free(&v->out);
     free(v->host);
@@ -194,13 +329,15 @@ static lwm2m_service *service_new(lwm2m_services *s, const char *host, const lwm
     return v;
 }
 
-static int add_listener(lwm2m_services *s, lwm2m_service *v, uint16_t port)
+static int add_listener(lwm2m_services *s, lwm2m_service *v, uint16_t port, const lwm2m_svc_psk *psk)
 {
     if (v->nports == MAX_LISTENERS || listener_of(v, port))
         return -EINVAL;
     svc_listener *l = &v->ports[v->nports++];
     l->v = v;
     l->port = port;
+    if (psk)
+        l->psk = *psk;
     return networld_bind_service(s->w, v->host, IP_UDP, port, &listener_ops, l);
 }
 
@@ -215,7 +352,7 @@ static int bind_declared(lwm2m_services *s, const nw_config *cfg)
             lwm2m_service *v = service_of_host(s, h->name);
             if (!v && !(v = service_new(s, h->name, sc->opts, true)))
                 return -ENOMEM;
-            int rc = add_listener(s, v, sc->port);
+            int rc = add_listener(s, v, sc->port, sc->opts ? &((const lwm2m_svc_opts *)sc->opts)->psk : NULL);
             if (rc)
                 return rc;
         }
@@ -223,7 +360,7 @@ static int bind_declared(lwm2m_services *s, const nw_config *cfg)
     return 0;
 }
 
-static int add_default(lwm2m_services *s, const nw_config *cfg)
+static int add_default(lwm2m_services *s, const nw_config *cfg, const lwm2m_svc_psk *psk)
 {
     for (size_t i = 0; cfg && i < cfg->nhosts; i++)
         if (!strcasecmp(cfg->hosts[i].name, LWM2M_SVC_DEFAULT_HOST))
@@ -234,10 +371,13 @@ static int add_default(lwm2m_services *s, const nw_config *cfg)
     if (rc)
         return rc;
     lwm2m_service *v = service_new(s, LWM2M_SVC_DEFAULT_HOST, NULL, false);
-    return v ? add_listener(s, v, LWM2M_SVC_COAP_PORT) : -ENOMEM;
+    rc = v ? add_listener(s, v, LWM2M_SVC_COAP_PORT, NULL) : -ENOMEM;
+    if (!rc && psk->identity[0])
+        rc = add_listener(s, v, LWM2M_SVC_COAPS_PORT, psk);
+    return rc;
 }
 
-int lwm2m_services_create(lwm2m_services **out, networld *w, const nw_config *cfg, unsigned flags,
+int lwm2m_services_create(lwm2m_services **out, networld *w, const nw_config *cfg, const lwm2m_services_opts *opts,
                           const lwm2m_services_io *io)
 {
     lwm2m_services *s = calloc(1, sizeof(*s));
@@ -248,8 +388,8 @@ int lwm2m_services_create(lwm2m_services **out, networld *w, const nw_config *cf
     if (io)
         s->io = *io;
     int rc = bind_declared(s, cfg);
-    if (!rc && (flags & LWM2M_SVC_ADD_DEFAULT))
-        rc = add_default(s, cfg);
+    if (!rc && opts && opts->add_default)
+        rc = add_default(s, cfg, &opts->default_psk);
     if (rc) {
         lwm2m_services_destroy(s);
         return rc;

@@ -10,8 +10,9 @@
  *
  * One server per host: every "serve": "lwm2m" port of a host is a listener
  * of the same server (registrations made on one are known on all).  Each
- * listener has a transport: plain CoAP over UDP today; the seam for
- * DTLS-PSK (coaps, 5684) is svc_listener's rx/tx in lwm2m_service.c.
+ * listener has a transport: plain CoAP over UDP, or DTLS-PSK (coaps) with
+ * one protocol/dtls.h session per peer (svc_listener's rx/tx in
+ * lwm2m_service.c).
  *
  * Lifecycle: networld_create() -> lwm2m_services_create() (binds the ports,
  * adds the default host if asked) -> ... -> lwm2m_services_destroy() before
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "networld.h"
+#include "protocol/dtls.h"
 #include "protocol/lwm2m_server.h"
 
 /* The uFOTA server the module registers with (short server id 721); the
@@ -33,14 +35,22 @@
 #define LWM2M_SVC_COAP_PORT 5683
 #define LWM2M_SVC_COAPS_PORT 5684
 
+/* A pre-shared key for coaps (DTLS-PSK, protocol/dtls.h). */
+typedef struct lwm2m_svc_psk {
+    char identity[DTLS_IDENTITY_MAX + 1]; /* "" : no DTLS */
+    uint8_t key[DTLS_KEY_MAX];
+    size_t key_len;
+} lwm2m_svc_psk;
+
 /* Options of one "serve": "lwm2m" service (nw_service_cfg.opts).  seed and
  * grace belong to the host's server: a host's services may give them once
- * (or the same). */
+ * (or the same); psk is the port's own (coaps when set). */
 typedef struct lwm2m_svc_opts {
     bool has_seed;
     uint64_t seed;   /* default: from the host name */
     bool has_grace;
     sim_ns grace;    /* default LWM2M_SRV_DEFAULT_GRACE */
+    lwm2m_svc_psk psk;
 } lwm2m_svc_opts;
 
 void lwm2m_svc_opts_free(void *opts);
@@ -58,14 +68,20 @@ typedef struct lwm2m_services_io {
     void *ctx;
 } lwm2m_services_io;
 
-/* Add the built-in server as LWM2M_SVC_DEFAULT_HOST (plain CoAP on 5683)
- * when cfg does not declare a host of that name. */
-#define LWM2M_SVC_ADD_DEFAULT 1u
+typedef struct lwm2m_services_opts {
+    /* Add the built-in server as LWM2M_SVC_DEFAULT_HOST when the world does
+     * not declare a host of that name: plain CoAP on 5683, and coaps on 5684
+     * when default_psk has an identity (the module's, so that its client
+     * finds the server it expects). */
+    bool add_default;
+    lwm2m_svc_psk default_psk;
+} lwm2m_services_opts;
 
 /* Bind a server to every "serve": "lwm2m" port of cfg's hosts (cfg must be
- * the config the world was created from) and, with LWM2M_SVC_ADD_DEFAULT,
- * add the default host.  0 or -ENOMEM. */
-int lwm2m_services_create(lwm2m_services **out, networld *w, const nw_config *cfg, unsigned flags,
+ * the config the world was created from) and add the default host as opts
+ * say (NULL: none).  0, -ENOMEM, or -EINVAL (a DTLS key the build cannot
+ * use). */
+int lwm2m_services_create(lwm2m_services **out, networld *w, const nw_config *cfg, const lwm2m_services_opts *opts,
                           const lwm2m_services_io *io);
 void lwm2m_services_destroy(lwm2m_services *s);
 

@@ -100,7 +100,8 @@ int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg
     }
     networld_set_log(e->net, env_log, e);
     lwm2m_services_io lio = { lwm2m_event, e };
-    if (lwm2m_services_create(&e->lw, e->net, &sc->net, LWM2M_SVC_ADD_DEFAULT, &lio)) {
+    lwm2m_services_opts lopts = { .add_default = true };
+    if (lwm2m_services_create(&e->lw, e->net, &sc->net, &lopts, &lio)) {
         networld_destroy(e->net);
         e->net = NULL;
         snprintf(err, errlen, "out of memory");

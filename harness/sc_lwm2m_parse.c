@@ -13,6 +13,38 @@
 
 /* ---- the service ---- */
 
+/* "dtls": {"identity": "...", "key": "secret" or {"hex": "..."}}: coaps. */
+static int parse_psk(sc_pctx *c, const cJSON *o, lwm2m_svc_psk *psk)
+{
+    static const char *const keys[] = { "identity", "key", "note", NULL };
+    if (sc_expect_object(c, o, "the port's pre-shared key like {\"identity\": \"urn:imei:...\", \"key\": {\"hex\": "
+                               "\"...\"}}") ||
+        sc_check_keys(c, o, keys))
+        return -1;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "identity");
+    if (!cJSON_IsString(id) || !id->valuestring[0] || strlen(id->valuestring) > DTLS_IDENTITY_MAX)
+        return sc_fail_at(c, "identity", "expected the PSK identity, a string of 1 to %u bytes",
+                          (unsigned)DTLS_IDENTITY_MAX);
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(o, "key");
+    if (!key)
+        return sc_fail_at(c, "key", "expected the key: a string or {\"hex\": \"...\"} of 1 to %u bytes",
+                          (unsigned)DTLS_KEY_MAX);
+    sc_bytes b = { 0 };
+    size_t mark = sc_push_key(c, "key");
+    int rc = sc_bytes_value(c, key, &b);
+    if (!rc && (b.has_vars || !b.len || b.len > DTLS_KEY_MAX))
+        rc = sc_fail(c, "expected a key of 1 to %u bytes (no ${variables}), got %zu bytes", (unsigned)DTLS_KEY_MAX,
+                     b.len);
+    sc_pop(c, mark);
+    if (!rc) {
+        snprintf(psk->identity, sizeof(psk->identity), "%s", id->valuestring);
+        memcpy(psk->key, b.data, b.len);
+        psk->key_len = b.len;
+    }
+    sc_bytes_free(&b);
+    return rc;
+}
+
 int sc_parse_lwm2m_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
 {
     static const char *const keys[] = { "tcp", "udp", "serve", "seed", "grace", "dtls", "note", NULL };
@@ -20,9 +52,6 @@ int sc_parse_lwm2m_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
         return -1;
     if (s->proto != IP_UDP)
         return sc_fail_at(c, "tcp", "an lwm2m server listens on UDP: expected {\"udp\": 5683, \"serve\": \"lwm2m\"}");
-    if (cJSON_GetObjectItemCaseSensitive(o, "dtls"))
-        return sc_fail_at(c, "dtls", "DTLS (coaps) is not served by the built-in LwM2M server yet; expected plain "
-                                     "CoAP: {\"udp\": 5683, \"serve\": \"lwm2m\"} without \"dtls\"");
     lwm2m_svc_opts *opts = calloc(1, sizeof(*opts));
     if (!opts)
         return sc_fail(c, "out of memory");
@@ -30,6 +59,14 @@ int sc_parse_lwm2m_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
     s->custom = lwm2m_svc_custom;
     s->opts = opts;
     s->opts_free = lwm2m_svc_opts_free;
+    const cJSON *dtls = cJSON_GetObjectItemCaseSensitive(o, "dtls");
+    if (dtls) {
+        size_t mark = sc_push_key(c, "dtls");
+        int rc = parse_psk(c, dtls, &opts->psk);
+        sc_pop(c, mark);
+        if (rc)
+            return -1;
+    }
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(o, "seed");
     long v;
     if (seed && (!cJSON_IsNumber(seed) || !json_int(seed->valuedouble, &v) || v < 0))

@@ -300,7 +300,8 @@ static int create_modem(app *a, const modem_config *cfg_in, char *err, size_t er
         }
         networld_set_log(a->net, on_world_log, a);
         lwm2m_services_io lio = { on_world_log, a };
-        if (lwm2m_services_create(&a->lw, a->net, &a->opt.world, LWM2M_SVC_ADD_DEFAULT, &lio)) {
+        lwm2m_services_opts lopts = { .add_default = true };
+        if (lwm2m_services_create(&a->lw, a->net, &a->opt.world, &lopts, &lio)) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }

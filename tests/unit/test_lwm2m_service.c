@@ -63,7 +63,8 @@ START_TEST(parses_service_actions_asserts_and_expect_event)
     const char *json =
         "{\"world\": {\"hosts\": [{\"name\": \"lwm2m.test\", \"services\": [\n"
         "   {\"udp\": 5683, \"serve\": \"lwm2m\", \"seed\": 7, \"grace\": \"10s\"},\n"
-        "   {\"udp\": 5690, \"serve\": \"lwm2m\", \"seed\": 7}]}],\n"
+        "   {\"udp\": 5684, \"serve\": \"lwm2m\", \"seed\": 7, \"dtls\": {\"identity\": \"urn:imei:1\",\n"
+        "    \"key\": {\"hex\": \"000102030405060708090a0b0c0d0e0f\"}}}]}],\n"
         " \"events\": [\n"
         "  {\"at\": \"1s\", \"do\": \"lwm2m\", \"write\": \"/1/10/1\", \"value\": 3600, \"format\": \"text\"},\n"
         "  {\"at\": \"1s\", \"do\": \"lwm2m\", \"write\": \"/1/10\", \"partial\": true, \"server\": \"lwm2m.test\",\n"
@@ -97,7 +98,12 @@ START_TEST(parses_service_actions_asserts_and_expect_event)
     ck_assert_uint_eq(s0->port, 5683);
     const lwm2m_svc_opts *o = s0->opts;
     ck_assert(o->has_seed && o->seed == 7 && o->has_grace && o->grace == SIM_S(10));
-    ck_assert_uint_eq(sc.net.hosts[0].svcs[1].port, 5690);
+    ck_assert_uint_eq(sc.net.hosts[0].svcs[1].port, 5684);
+    ck_assert_str_eq(o->psk.identity, "");
+    o = sc.net.hosts[0].svcs[1].opts;
+    ck_assert_str_eq(o->psk.identity, "urn:imei:1");
+    ck_assert_uint_eq(o->psk.key_len, 16);
+    ck_assert_uint_eq(o->psk.key[15], 0x0f);
     /* the actions */
     ck_assert_uint_eq(sc.nworld, 13);
     const sc_lwm2m_act *a = sc.world[0].act.lwm2m;
@@ -181,8 +187,20 @@ END_TEST
 START_TEST(rejects_malformed_services)
 {
     rejects("{\"world\": {\"hosts\": [{\"name\": \"a\", \"services\": [{\"udp\": 5684, \"serve\": \"lwm2m\", "
-            "\"dtls\": {\"identity\": \"i\", \"key\": \"k\"}}]}]}}",
-            "t.json: $.world.hosts[0].services[0].dtls: ", "DTLS (coaps) is not served");
+            "\"dtls\": {\"key\": \"k\"}}]}]}}",
+            "t.json: $.world.hosts[0].services[0].dtls.identity: ", "expected the PSK identity");
+    rejects("{\"world\": {\"hosts\": [{\"name\": \"a\", \"services\": [{\"udp\": 5684, \"serve\": \"lwm2m\", "
+            "\"dtls\": {\"identity\": \"i\"}}]}]}}",
+            "t.json: $.world.hosts[0].services[0].dtls.key: ", "expected the key");
+    rejects("{\"world\": {\"hosts\": [{\"name\": \"a\", \"services\": [{\"udp\": 5684, \"serve\": \"lwm2m\", "
+            "\"dtls\": {\"identity\": \"i\", \"key\": \"\"}}]}]}}",
+            "t.json: $.world.hosts[0].services[0].dtls.key: ", "expected a key of 1 to 64 bytes");
+    rejects("{\"world\": {\"hosts\": [{\"name\": \"a\", \"services\": [{\"udp\": 5684, \"serve\": \"lwm2m\", "
+            "\"dtls\": {\"identity\": \"i\", \"key\": \"k\", \"hint\": 1}}]}]}}",
+            "t.json: $.world.hosts[0].services[0].dtls.hint: ", "unknown field");
+    rejects("{\"world\": {\"hosts\": [{\"name\": \"a\", \"services\": [{\"udp\": 5684, \"serve\": \"lwm2m\", "
+            "\"dtls\": true}]}]}}",
+            "t.json: $.world.hosts[0].services[0].dtls: ", "pre-shared key");
     rejects("{\"world\": {\"hosts\": [{\"name\": \"a\", \"services\": [{\"tcp\": 5683, \"serve\": \"lwm2m\"}]}]}}",
             "t.json: $.world.hosts[0].services[0].tcp: ", "listens on UDP");
     rejects("{\"world\": {\"hosts\": [{\"name\": \"a\", \"services\": [{\"udp\": 5683, \"serve\": \"lwm2m\", "
