@@ -518,6 +518,11 @@ START_TEST(register_rejections)
     ck_assert_uint_eq(rd_request(&r, COAP_GET, "/rd"), COAP_METHOD_NOT_ALLOWED);
     ck_assert_uint_eq(rd_request(&r, COAP_PUT, "/rd/1"), COAP_METHOD_NOT_ALLOWED);
     ck_assert_uint_eq(lwm2m_server_nregs(&r.s), 0);
+    /* no object links at all: tolerated (the TS wants them; tests of broken clients want an answer) */
+    m = register_msg("ep=bare", "");
+    client_request(&r, &m);
+    ck_assert_uint_eq(r.resp[r.nresp - 1].code, COAP_CREATED);
+    assert_line(last_ev(&r, LWM2M_SEV_REGISTER), "lwm2m server register ep=bare id=1 lt=86400 lwm2m=1.0 b=U len=0");
     rig_free(&r);
 }
 END_TEST
@@ -677,6 +682,21 @@ START_TEST(read_tlv_typed)
     snprintf(line, sizeof(line), "lwm2m server response op=%u kind=read ep=" EP " path=/3/0 code=2.05 cf=11542 n=5",
              (unsigned)op);
     assert_line(e, line);
+    rig_free(&r);
+
+    /* without types, TLV values stay opaque bytes */
+    lwm2m_server_config c;
+    lwm2m_server_config_default(&c);
+    c.types = NULL;
+    rig_init_cfg(&r, &c);
+    do_register(&r, QUERY);
+    answer_with(&r, COAP_CONTENT, COAP_CF_LWM2M_TLV, tlv, sizeof(tlv) - 1);
+    start_op(&r, LWM2M_SOP_READ, "/3/0", NULL);
+    e = last_ev(&r, LWM2M_SEV_RESPONSE);
+    ck_assert_uint_eq(e->values.len, 5);
+    en = lwm2m_list_find(&e->values, &p13);
+    ck_assert_int_eq(en->value.type, LWM2M_T_OPAQUE);
+    ck_assert_uint_eq(en->value.v.bytes.len, 4);
     rig_free(&r);
 }
 END_TEST
