@@ -223,10 +223,8 @@ static int add_value(sc_pctx *c, const cJSON *v, int t, const lwm2m_path *p, con
 /* An id in an object key of a value ("1" of {"1": 3600}). */
 static int key_id(sc_pctx *c, const cJSON *it, uint16_t *id)
 {
-    long n;
-    char *end;
-    n = strtol(it->string, &end, 10);
-    if (!*it->string || *end || n < 0 || n > (long)LWM2M_ID_MAX)
+    uint64_t n;
+    if (lwm2m_parse_uint64(it->string, strlen(it->string), &n) || n > LWM2M_ID_MAX)
         return sc_fail(c, "expected ids 0..65534 as keys, got \"%.20s\"", it->string);
     *id = (uint16_t)n;
     return 0;
