@@ -326,18 +326,13 @@ static void start_install(modem *m)
     schedule_step(m);
 }
 
-/* Table 16, FOAT column: USER and LwM2M files erased, NVM and profiles at the
- * new firmware's factory values (MNO profile global), SIM reset; keys,
- * certificates and RF calibration kept. */
+/* The new firmware is in: its first boot applies Table 16's FOAT column
+ * (sim/update_rules.c: USER and LwM2M files erased, NVM and profiles at
+ * factory values, MNO profile global; keys, certificates kept). */
 static void install_done(modem *m)
 {
     fwupd *f = &m->fw;
-    fs_apply_reboot(&m->fs, FS_ERASE_FOR_FOAT);
-    nvm_factory_reset(&m->nvm);
-    nvm_commit(&m->nvm);
-    snprintf(m->firmware, sizeof(m->firmware), "%s", f->hdr.to);
-    m->fw_corrupt = 0;
-    modem_save_firmware(m);
+    modem_firmware_installed(m, f->hdr.to, UPD_FOAT);
     modem_trace_event(m, "fwupd installed version=%s", m->firmware);
     fw_line(m, "+UFWUPD: 128");
     f->phase = FWUPD_OFF;

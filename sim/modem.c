@@ -565,6 +565,8 @@ int modem_save_firmware(modem *m)
         cJSON_AddNumberToObject(fw, "port", m->fw_corrupt_port);
         cJSON_AddNumberToObject(fw, "rate", m->fw_corrupt_rate);
     }
+    if (m->upd.how != UPD_NONE)
+        cJSON_AddItemToObject(root, "apply", update_pending_to_json(&m->upd));
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text)
@@ -621,7 +623,33 @@ static void load_firmware(modem *m)
     int rate_ok = cJSON_IsNumber(rate) && rate->valuedouble >= 1200 && rate->valuedouble <= 6500000 &&
                   baud_rate_supported((uint32_t)rate->valuedouble);
     m->fw_corrupt_rate = rate_ok ? (uint32_t)rate->valuedouble : 115200;
+    const cJSON *apply = cJSON_GetObjectItemCaseSensitive(root, "apply");
+    m->upd.how = UPD_NONE;
+    if (apply && update_pending_from_json(apply, &m->upd)) {
+        m->upd.how = UPD_NONE;
+        modem_notice(m, "state dir: %s: the update rules owed are unreadable: settings kept as they are",
+                     FIRMWARE_FILE);
+    }
     cJSON_Delete(root);
+}
+
+int modem_firmware_installed(modem *m, const char *version, update_method how)
+{
+    update_pending_capture(&m->upd, how, &m->nvm, lwm2m_apn_sync(m));
+    snprintf(m->firmware, sizeof(m->firmware), "%s", version);
+    m->fw_corrupt = 0;
+    return modem_save_firmware(m);
+}
+
+/* The first boot of a new firmware: Table 16's row for how it came. */
+static int apply_update_rules(modem *m)
+{
+    if (m->upd.how == UPD_NONE)
+        return 0;
+    int again = update_rules_apply(m, &m->upd);
+    m->upd.how = UPD_NONE;
+    modem_save_firmware(m);
+    return again;
 }
 
 void modem_sim_power_up(modem *m)
@@ -714,6 +742,10 @@ static void boot_timer_cb(clk_timer *t)
     m->boots++;
     if (m->fw_corrupt) { /* an install was cut short: only an update helps */
         fwupd_recover(m, m->fw_corrupt_port, m->fw_corrupt_rate);
+        return;
+    }
+    if (apply_update_rules(m)) { /* app note Table 6: the profile comes back with one more reboot */
+        enter_booting(m, m->dev.timing[TIM_REBOOT], "reboot");
         return;
     }
     m->clock_offset = 0;

@@ -18,6 +18,7 @@
 #include "nvm.h"
 #include "override.h"
 #include "uart.h"
+#include "update_rules.h"
 
 /* What the modem does once the current command line has been answered. */
 typedef enum {
@@ -113,6 +114,7 @@ struct modem {
     upsd_profile upsd[UPSD_PROFILES];
     fwupd fw;               /* FOAT engine (sim/fwupd.c) */
     int fw_corrupt;         /* an install was cut: boot into Firmware Update Mode */
+    update_pending upd;     /* Table 16 rules the new firmware's first boot owes */
     int fw_corrupt_port;
     uint32_t fw_corrupt_rate;
     int64_t net_time_base;
@@ -170,6 +172,10 @@ void modem_sim_insert(modem *m);
 void modem_enter_fwupdate(modem *m);
 /* Write firmware.json: the installed version and the corrupt-firmware flag. */
 int modem_save_firmware(modem *m);
+/* An install completed: the new version, and the Table 16 row of `how` owed
+ * by its first boot (sim/update_rules.h), on flash together.  0 or -errno
+ * (the flash write failed; the module runs the new version anyway). */
+int modem_firmware_installed(modem *m, const char *version, update_method how);
 
 /* Finish the pending command on `port` by calling fn (with the same
  * command) `delay` from now; nothing if no command is pending there. */
