@@ -113,6 +113,7 @@
     /* --- the LwM2M client (sim/lwm2m.c): enabled, PSK provisioned from the     \
      * RoT (app note §3.1.1), what servers and hosts write to /1/<i> (index:     \
      * the server instance, 0 = /1/10 uFOTA, 1 = /1/11 Verizon DM) --- */        \
+    X(SET_UFWINSTALL_URC, "+UFWINSTALL.urc", INT, NVM, 1, 0, NULL)                 \
     X(SET_ULWM2M, "+ULWM2M", INT, NVM, 1, 0, NULL)                                 \
     X(SET_ULWM2MCONFIGEXT, "+ULWM2MCONFIGEXT", INT, NVM, 1, -1, NULL)              \
     X(SET_LWM2M_PSK, "lwm2m.psk", INT, NVM, 1, 0, NULL)                            \
