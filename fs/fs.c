@@ -577,6 +577,7 @@ int fs_writer_begin(fs_writer *w, fs *f, fs_tag tag, const char *name, size_t le
     w->f = f;
     w->tag = tag;
     w->want = size;
+    w->cap = size;
     /* Streaming is an optimisation: when the temp file cannot be opened
      * the bytes are collected in memory and the store error comes at the
      * end, as it would on the module. */
@@ -602,10 +603,41 @@ static void writer_stream_push(fs_writer *w)
     atomic_file_writeback(&w->af);
 }
 
+int fs_writer_begin_unsized(fs_writer *w, fs *f, fs_tag tag, const char *name, size_t len)
+{
+    int rc = fs_writer_begin(w, f, tag, name, len, 0);
+    if (rc == 0)
+        w->unsized = 1;
+    return rc;
+}
+
+/* Unsized: reserve room for n more bytes, as far as the flash has it. */
+static size_t writer_grow(fs_writer *w, size_t n)
+{
+    size_t room = fs_free_space(w->f);
+    if (n > room)
+        n = room;
+    if (w->got + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->got + n)
+            cap *= 2;
+        uint8_t *b = realloc(w->buf, cap);
+        if (!b)
+            return 0;
+        w->buf = b;
+        w->cap = cap;
+    }
+    w->want += n;
+    w->f->reserved += n;
+    return n;
+}
+
 size_t fs_writer_feed(fs_writer *w, const void *p, size_t n)
 {
     if (!w->active)
         return 0;
+    if (w->unsized)
+        n = writer_grow(w, n);
     size_t take = w->want - w->got < n ? w->want - w->got : n;
     memcpy(w->buf + w->got, p, take);
     w->got += take;

@@ -123,6 +123,8 @@ typedef struct fs_writer {
     char name[FS_NAME_MAX + 1]; /* the stored name */
     uint8_t *buf;
     size_t want, got;
+    size_t cap;           /* bytes buf holds */
+    int unsized;          /* the size is not known up front (a chunked HTTP body, FTP without SIZE) */
     int active;
     /* with a state dir: the blob is written as the bytes arrive */
     int streaming;
@@ -137,6 +139,10 @@ typedef struct fs_writer {
 /* Checks the name and the free space, reserves size bytes.  0, -EINVAL,
  * -ENOSPC or -ENOMEM.  (name has len bytes.) */
 int fs_writer_begin(fs_writer *w, fs *f, fs_tag tag, const char *name, size_t len, size_t size);
+/* A download whose size is not known before its end: space is reserved as
+ * the bytes arrive, and feed takes no more than the free space (a caller
+ * that sees it take less than offered has filled the file system). */
+int fs_writer_begin_unsized(fs_writer *w, fs *f, fs_tag tag, const char *name, size_t len);
 /* Takes at most what is still missing; returns how many bytes it took. */
 size_t fs_writer_feed(fs_writer *w, const void *p, size_t n);
 static inline int fs_writer_complete(const fs_writer *w) { return w->active && w->got == w->want; }

@@ -1,5 +1,5 @@
 /* lwm2m_service.c - the built-in LwM2M server behind the radio (see
- * lwm2m_service.h): one lwm2m_server per host, its ports bound into the
+ * lwm2m_service.h): one lwm2m_srv per host, its ports bound into the
  * networld, one clock timer each, events out as EV lines; the scenario's
  * "lwm2m" action and assert. */
 #include "lwm2m_service.h"
@@ -40,7 +40,7 @@ struct lwm2m_service {
     char *host;
     ip4 ip;
     bool declared;       /* in the world's config (not the default host) */
-    lwm2m_server srv;
+    lwm2m_srv srv;
     lwm2m_srv_out out;
     clk_timer timer;
     svc_listener ports[MAX_LISTENERS];
@@ -267,7 +267,7 @@ void lwm2m_service_restart(lwm2m_service *v)
 }
 
 const char *lwm2m_service_host(const lwm2m_service *v) { return v->host; }
-const lwm2m_server *lwm2m_service_server(const lwm2m_service *v) { return &v->srv; }
+const lwm2m_srv *lwm2m_service_server(const lwm2m_service *v) { return &v->srv; }
 
 /* ---- building the set ---- */
 
@@ -530,7 +530,7 @@ int lwm2m_services_apply(lwm2m_services *s, const sc_lwm2m_act *a, char *err, si
 
 static int check_registered(const lwm2m_service *v, const sc_lwm2m_assert *a, char *err, size_t errlen)
 {
-    const lwm2m_server *srv = &v->srv;
+    const lwm2m_srv *srv = &v->srv;
     if (!a->registered) {
         if (a->ep ? lwm2m_server_find(srv, a->ep) != NULL : lwm2m_server_nregs(srv) != 0) {
             snprintf(err, errlen, "%s is registered with %s", a->ep ? a->ep : lwm2m_server_reg_at(srv, 0)->ep,
@@ -564,7 +564,7 @@ static int check_registered(const lwm2m_service *v, const sc_lwm2m_assert *a, ch
 
 /* The latest notification (or successful Read answer) with a value at
  * a->path, from a->ep if given. */
-static const lwm2m_entry *last_value(const lwm2m_server *srv, const sc_lwm2m_assert *a)
+static const lwm2m_entry *last_value(const lwm2m_srv *srv, const sc_lwm2m_assert *a)
 {
     for (size_t i = lwm2m_server_log_len(srv); i-- > 0;) {
         const lwm2m_srv_event *e = lwm2m_server_log_at(srv, i);

@@ -95,7 +95,7 @@ lwm2m_service *lwm2m_services_find(lwm2m_services *s, const char *host, char *er
 const char *lwm2m_service_host(const lwm2m_service *v);
 /* The core, to read registrations and the log (lwm2m_server_find,
  * lwm2m_server_log_at ...); changes go through the calls below. */
-const lwm2m_server *lwm2m_service_server(const lwm2m_service *v);
+const lwm2m_srv *lwm2m_service_server(const lwm2m_service *v);
 /* An operation on client ep at the world's current time; its datagrams go
  * out at once and its outcome comes as events.  Errors of lwm2m_server_op. */
 int lwm2m_service_op(lwm2m_service *v, const char *ep, const lwm2m_srv_op_req *req, uint32_t *op);

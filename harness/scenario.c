@@ -118,6 +118,48 @@ static int parse_network(sc_pctx *c, const cJSON *o, device_cfg *d)
     return 0;
 }
 
+/* {"profiles": [90, 100], "servers": {"721": "coap://host:5683"},
+ * "psk": "identity:hexkey"}: the same as sarasim's --lwm2m-* flags. */
+static int parse_lwm2m(sc_pctx *c, const cJSON *o, device_cfg *d)
+{
+    static const char *const keys[] = { "profiles", "servers", "psk", "note", NULL };
+    char err[256];
+    if (sc_expect_object(c, o, "an object like {\"profiles\": [90, 100], \"servers\": {\"721\": \"coap://...\"}}") ||
+        sc_check_keys(c, o, keys))
+        return -1;
+    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(o, "profiles");
+    if (pr) {
+        if (!cJSON_IsArray(pr) || cJSON_GetArraySize(pr) > DEV_LWM2M_PROFILES)
+            return sc_fail_at(c, "profiles", "expected an array of at most %d MNO profile numbers", DEV_LWM2M_PROFILES);
+        d->lwm2m.nprofiles = 0;
+        for (const cJSON *it = pr->child; it; it = it->next) {
+            long v;
+            if (!cJSON_IsNumber(it) || !json_int(it->valuedouble, &v) || v < 0 || v > 255)
+                return sc_fail_at(c, "profiles", "expected MNO profile numbers 0-255");
+            d->lwm2m.profiles[d->lwm2m.nprofiles++] = (int)v;
+        }
+    }
+    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(o, "servers");
+    if (sv) {
+        if (!cJSON_IsObject(sv))
+            return sc_fail_at(c, "servers", "expected an object of server id -> uri, like {\"721\": \"coap://...\"}");
+        for (const cJSON *it = sv->child; it; it = it->next) {
+            char arg[DEV_LWM2M_URI_MAX + 16];
+            snprintf(arg, sizeof arg, "%s=%s", it->string, cJSON_IsString(it) ? it->valuestring : "");
+            if (device_lwm2m_server_arg(d, arg, err, sizeof err)) {
+                size_t mark = sc_push_key(c, "servers");
+                sc_fail_at(c, it->string, "%s", err);
+                sc_pop(c, mark);
+                return -1;
+            }
+        }
+    }
+    const cJSON *psk = cJSON_GetObjectItemCaseSensitive(o, "psk");
+    if (psk && (!cJSON_IsString(psk) || device_lwm2m_psk_arg(d, psk->valuestring, err, sizeof err)))
+        return sc_fail_at(c, "psk", "%s", cJSON_IsString(psk) ? err : "expected \"identity:hexkey\"");
+    return 0;
+}
+
 /* Timing profile: every key of the one table (sim/timing.h). */
 static int parse_timing(sc_pctx *c, const cJSON *o, device_cfg *d)
 {
@@ -264,7 +306,8 @@ static int parse_device(sc_pctx *c, const cJSON *o, sc_device *dv)
 {
     static const char *const keys[] = { "model",  "product", "firmware", "imei",     "sim",   "mno_profile",
                                         "network", "timing", "nvm",      "files",    "aux_uart", "pacing",
-                                        "powered", "network_time", "note", NULL };
+                                        "powered", "network_time", "lwm2m", "install_urc_table_spelling",
+                                        "note", NULL };
     device_cfg *d = &dv->dev;
     if (!o)
         return 0;
@@ -274,13 +317,15 @@ static int parse_device(sc_pctx *c, const cJSON *o, sc_device *dv)
         sc_opt_strbuf(c, o, "firmware", d->firmware, sizeof(d->firmware)) < 0 ||
         sc_opt_strbuf(c, o, "imei", d->imei, sizeof(d->imei)) < 0 || sc_opt_bool(c, o, "aux_uart", &dv->aux_uart) < 0 ||
         sc_opt_bool(c, o, "pacing", &dv->pacing) < 0 || sc_opt_bool(c, o, "powered", &dv->powered) < 0 ||
+        sc_opt_bool(c, o, "install_urc_table_spelling", &d->install_urc_table_spelling) < 0 ||
         (dv->net_time_set = parse_net_time(c, o, &dv->net_time_base)) < 0)
         return -1;
     dv->net_time_set = dv->net_time_set == 0;
     static const struct {
         const char *key;
         int (*fn)(sc_pctx *, const cJSON *, device_cfg *);
-    } subs[] = { { "sim", parse_sim }, { "network", parse_network }, { "timing", parse_timing } };
+    } subs[] = { { "sim", parse_sim }, { "network", parse_network }, { "timing", parse_timing },
+                 { "lwm2m", parse_lwm2m } };
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, subs[i].key);
         if (!v)

@@ -718,7 +718,8 @@ static void notify(lwm2m_client *c, lwm2m_server *s, uint64_t now, lwm2m_obs *o,
     if (on_change && is_num) {
         lwm2m_attrs a;
         effective_attrs(c, s, &o->path, &a);
-        if (!passes_thresholds(&a, o, num)) {
+        bool pmax_due = a.pmax > 0 && o->last_sent + (uint64_t)a.pmax * NS_PER_S <= now;
+        if (!pmax_due && !passes_thresholds(&a, o, num)) {
             o->dirty = false;
             goto done;
         }
@@ -738,6 +739,8 @@ static void notify(lwm2m_client *c, lwm2m_server *s, uint64_t now, lwm2m_obs *o,
         o->have_last = is_num;
         o->last_num = num;
         push_path(out, LWM2M_ACT_NOTIFIED, s->ssid, &o->path);
+    } else {
+        o->used = false; /* no room to send it: the observation ends */
     }
     pump(c, s, now, out);
 done:

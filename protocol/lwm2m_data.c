@@ -568,6 +568,8 @@ static int parse_digits(const char *s, size_t n, uint64_t limit, uint64_t *out)
 
 int lwm2m_parse_int64(const char *s, size_t n, int64_t *out)
 {
+    if (n == 0)
+        return LWM2M_E_FORMAT; /* (s may be NULL: an empty CoAP payload) */
     bool neg = n && s[0] == '-';
     uint64_t v;
     int rc = parse_digits(s + neg, n - neg, neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &v);

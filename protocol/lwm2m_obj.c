@@ -76,7 +76,14 @@ int lwm2m_tree_add_instance(lwm2m_tree *t, uint16_t obj, uint16_t inst)
     }
     if (t->nlisting == LWM2M_TREE_MAX_INSTANCES)
         return LWM2M_E_LIMIT;
-    t->listing[t->nlisting++] = lwm2m_path_oi(obj, inst);
+    /* after the object's last instance: an object's instances stay together */
+    size_t at = t->nlisting;
+    for (size_t i = 0; i < t->nlisting; i++)
+        if (t->listing[i].id[0] == obj)
+            at = i + 1;
+    memmove(&t->listing[at + 1], &t->listing[at], (t->nlisting - at) * sizeof t->listing[0]);
+    t->listing[at] = lwm2m_path_oi(obj, inst);
+    t->nlisting++;
     return LWM2M_OK;
 }
 
@@ -136,7 +143,8 @@ int lwm2m_tree_set(lwm2m_tree *t, const lwm2m_path *p, const lwm2m_value *v)
                 lwm2m_path res = *p;
                 res.depth = 3;
                 res.id[3] = LWM2M_ID_NONE;
-                lwm2m_tree_remove(t, &res);
+                if (value_index(t, &res) >= 0)
+                    lwm2m_tree_remove(t, &res);
             }
             rc = lwm2m_list_add(&t->values, p, &conv);
         }

@@ -197,7 +197,7 @@ static void out_dgram(lwm2m_srv_out *o, lwm2m_peer peer, const uint8_t *d, size_
     o->dg[o->ndg++] = (lwm2m_srv_dgram){ peer, o->bytes.len - n, n };
 }
 
-static void log_push(lwm2m_server *s, const lwm2m_srv_event *e)
+static void log_push(lwm2m_srv *s, const lwm2m_srv_event *e)
 {
     if (!s->cfg.max_log)
         return;
@@ -214,7 +214,7 @@ static void log_push(lwm2m_server *s, const lwm2m_srv_event *e)
 }
 
 /* The event goes to the log (a copy) and to out (moved): e is consumed. */
-static void emit(lwm2m_server *s, lwm2m_srv_out *o, lwm2m_srv_event *e)
+static void emit(lwm2m_srv *s, lwm2m_srv_out *o, lwm2m_srv_event *e)
 {
     log_push(s, e);
     if (grow((void **)&o->ev, &o->ev_cap, o->nev + 1, sizeof(*o->ev))) {
@@ -225,16 +225,16 @@ static void emit(lwm2m_server *s, lwm2m_srv_out *o, lwm2m_srv_event *e)
     o->ev[o->nev++] = *e;
 }
 
-size_t lwm2m_server_log_len(const lwm2m_server *s) { return s->log_len; }
+size_t lwm2m_server_log_len(const lwm2m_srv *s) { return s->log_len; }
 
-const lwm2m_srv_event *lwm2m_server_log_at(const lwm2m_server *s, size_t i)
+const lwm2m_srv_event *lwm2m_server_log_at(const lwm2m_srv *s, size_t i)
 {
     return i < s->log_len ? &s->log[(s->log_head + i) % s->cfg.max_log] : NULL;
 }
 
 /* ---- lifecycle ---- */
 
-int lwm2m_server_init(lwm2m_server *s, const lwm2m_server_config *cfg)
+int lwm2m_server_init(lwm2m_srv *s, const lwm2m_server_config *cfg)
 {
     memset(s, 0, sizeof(*s));
     if (cfg)
@@ -279,7 +279,7 @@ static void reg_clear(lwm2m_srv_reg *r)
     r->links = links;
 }
 
-void lwm2m_server_free(lwm2m_server *s)
+void lwm2m_server_free(lwm2m_srv *s)
 {
     for (size_t i = 0; s->peers && i < s->cfg.max_peers; i++)
         peer_free(&s->peers[i]);
@@ -298,7 +298,7 @@ void lwm2m_server_free(lwm2m_server *s)
 
 /* ---- registrations ---- */
 
-const lwm2m_srv_reg *lwm2m_server_find(const lwm2m_server *s, const char *ep)
+const lwm2m_srv_reg *lwm2m_server_find(const lwm2m_srv *s, const char *ep)
 {
     for (size_t i = 0; ep && i < s->cfg.max_clients; i++)
         if (s->regs[i].used && !strcmp(s->regs[i].ep, ep))
@@ -306,7 +306,7 @@ const lwm2m_srv_reg *lwm2m_server_find(const lwm2m_server *s, const char *ep)
     return NULL;
 }
 
-size_t lwm2m_server_nregs(const lwm2m_server *s)
+size_t lwm2m_server_nregs(const lwm2m_srv *s)
 {
     size_t n = 0;
     for (size_t i = 0; i < s->cfg.max_clients; i++)
@@ -314,7 +314,7 @@ size_t lwm2m_server_nregs(const lwm2m_server *s)
     return n;
 }
 
-const lwm2m_srv_reg *lwm2m_server_reg_at(const lwm2m_server *s, size_t i)
+const lwm2m_srv_reg *lwm2m_server_reg_at(const lwm2m_srv *s, size_t i)
 {
     for (size_t k = 0; k < s->cfg.max_clients; k++)
         if (s->regs[k].used && i-- == 0)
@@ -322,9 +322,9 @@ const lwm2m_srv_reg *lwm2m_server_reg_at(const lwm2m_server *s, size_t i)
     return NULL;
 }
 
-static lwm2m_srv_reg *reg_by_ep(lwm2m_server *s, const char *ep) { return (lwm2m_srv_reg *)lwm2m_server_find(s, ep); }
+static lwm2m_srv_reg *reg_by_ep(lwm2m_srv *s, const char *ep) { return (lwm2m_srv_reg *)lwm2m_server_find(s, ep); }
 
-static lwm2m_srv_reg *reg_by_id(lwm2m_server *s, unsigned id)
+static lwm2m_srv_reg *reg_by_id(lwm2m_srv *s, unsigned id)
 {
     for (size_t i = 0; i < s->cfg.max_clients; i++)
         if (s->regs[i].used && s->regs[i].id == id)
@@ -334,7 +334,7 @@ static lwm2m_srv_reg *reg_by_id(lwm2m_server *s, unsigned id)
 
 /* ---- peers ---- */
 
-static lwm2m_srv_peer *peer_find(lwm2m_server *s, lwm2m_peer key)
+static lwm2m_srv_peer *peer_find(lwm2m_srv *s, lwm2m_peer key)
 {
     for (size_t i = 0; i < s->cfg.max_peers; i++)
         if (s->peers[i].used && s->peers[i].key == key)
@@ -342,7 +342,7 @@ static lwm2m_srv_peer *peer_find(lwm2m_server *s, lwm2m_peer key)
     return NULL;
 }
 
-static bool peer_busy(const lwm2m_server *s, const lwm2m_srv_peer *p)
+static bool peer_busy(const lwm2m_srv *s, const lwm2m_srv_peer *p)
 {
     for (size_t i = 0; i < s->cfg.max_clients; i++)
         if (s->regs[i].used && s->regs[i].peer == p->key)
@@ -356,7 +356,7 @@ static bool peer_busy(const lwm2m_server *s, const lwm2m_srv_peer *p)
 /* The peer's state, created on first contact.  When the table is full, the
  * idle peer heard from longest ago (no registration, no operation, nothing
  * in flight) makes room; NULL when none is idle. */
-static lwm2m_srv_peer *peer_get(lwm2m_server *s, uint64_t now, lwm2m_peer key)
+static lwm2m_srv_peer *peer_get(lwm2m_srv *s, uint64_t now, lwm2m_peer key)
 {
     lwm2m_srv_peer *p = peer_find(s, key), *victim = NULL;
     if (p)
@@ -400,7 +400,7 @@ static void flush_dgrams(lwm2m_srv_out *o, lwm2m_peer key, coap_out *co)
 
 /* ---- operations: lookup and ending ---- */
 
-static lwm2m_srv_op *op_by_xid(lwm2m_server *s, lwm2m_peer key, uint32_t xid)
+static lwm2m_srv_op *op_by_xid(lwm2m_srv *s, lwm2m_peer key, uint32_t xid)
 {
     for (size_t i = 0; i < s->cfg.max_ops; i++)
         if (s->ops[i].used && s->ops[i].peer == key && s->ops[i].xid == xid)
@@ -419,7 +419,7 @@ static void op_event(lwm2m_srv_event *e, lwm2m_srv_event_kind kind, uint64_t now
 }
 
 /* An operation ends without the client's answer (code 0 and a reason). */
-static void op_failed(lwm2m_server *s, uint64_t now, lwm2m_srv_op *op, const char *reason, lwm2m_srv_out *out)
+static void op_failed(lwm2m_srv *s, uint64_t now, lwm2m_srv_op *op, const char *reason, lwm2m_srv_out *out)
 {
     lwm2m_srv_event e;
     op_event(&e, LWM2M_SEV_RESPONSE, now, op);
@@ -431,7 +431,7 @@ static void op_failed(lwm2m_server *s, uint64_t now, lwm2m_srv_op *op, const cha
 /* An observation ends: forget it in the endpoint (its next notification
  * gets RST) and say why: UNOBSERVED once it stood, else the Observe's
  * RESPONSE. */
-static void end_observation(lwm2m_server *s, uint64_t now, lwm2m_srv_op *op, const char *reason,
+static void end_observation(lwm2m_srv *s, uint64_t now, lwm2m_srv_op *op, const char *reason,
                             lwm2m_srv_out *out)
 {
     lwm2m_srv_peer *p = peer_find(s, op->peer);
@@ -453,7 +453,7 @@ static void end_observation(lwm2m_server *s, uint64_t now, lwm2m_srv_op *op, con
 
 /* A registration goes (de-registered, expired, replaced): its observations
  * end with it. */
-static void reg_remove(lwm2m_server *s, uint64_t now, lwm2m_srv_reg *r, const char *reason, lwm2m_srv_out *out)
+static void reg_remove(lwm2m_srv *s, uint64_t now, lwm2m_srv_reg *r, const char *reason, lwm2m_srv_out *out)
 {
     for (size_t i = 0; i < s->cfg.max_ops; i++) {
         lwm2m_srv_op *op = &s->ops[i];
@@ -545,7 +545,7 @@ static const char *check_links(const coap_msg *m, const uint8_t *body, size_t le
 }
 
 typedef struct reg_req {
-    lwm2m_server *s;
+    lwm2m_srv *s;
     uint64_t now;
     lwm2m_srv_peer *p;
     uint32_t xid;
@@ -590,7 +590,7 @@ static void reject(reg_req *q, uint8_t code, const char *reason, const char *ep)
 
 static void do_register(reg_req *q)
 {
-    lwm2m_server *s = q->s;
+    lwm2m_srv *s = q->s;
     reg_query qu;
     parse_query(q->m, &qu);
     int64_t lt = LWM2M_SRV_DEFAULT_LIFETIME;
@@ -653,7 +653,7 @@ static void do_register(reg_req *q)
 
 static void do_update(reg_req *q)
 {
-    lwm2m_server *s = q->s;
+    lwm2m_srv *s = q->s;
     lwm2m_srv_reg *r = reg_by_id(s, q->id);
     if (!r) {
         reject(q, COAP_NOT_FOUND, "unknown_id", NULL);
@@ -746,7 +746,7 @@ static bool reply_fault_applies(const lwm2m_srv_faults *f, unsigned kind)
     return f->reply_count && (to & kind);
 }
 
-static void on_request(lwm2m_server *s, uint64_t now, lwm2m_srv_peer *p, uint32_t xid, const coap_msg *m,
+static void on_request(lwm2m_srv *s, uint64_t now, lwm2m_srv_peer *p, uint32_t xid, const coap_msg *m,
                        lwm2m_srv_out *out)
 {
     reg_req q = { s, now, p, xid, m, m->payload, m->payload_len, false, 0, 0, out };
@@ -802,7 +802,7 @@ static void on_request(lwm2m_server *s, uint64_t now, lwm2m_srv_peer *p, uint32_
 /* The resolver, with unknown resources kept as they are (NONE = keep). */
 static int type_or_keep(void *ctx, uint16_t obj, uint16_t res)
 {
-    const lwm2m_server *s = ctx;
+    const lwm2m_srv *s = ctx;
     int t = s->cfg.types ? s->cfg.types(s->cfg.types_ctx, obj, res) : LWM2M_E_NOTFOUND;
     return t == LWM2M_E_NOTFOUND || t == LWM2M_T_NONE ? LWM2M_T_NONE : t;
 }
@@ -827,7 +827,7 @@ static int conv_json(const lwm2m_value *in, lwm2m_type t, lwm2m_value *out, byte
 }
 
 /* text/plain of one resource: its type, or a string (opaque if not UTF-8). */
-static int decode_text(lwm2m_server *s, const lwm2m_path *base, const uint8_t *p, size_t n, lwm2m_list *l)
+static int decode_text(lwm2m_srv *s, const lwm2m_path *base, const uint8_t *p, size_t n, lwm2m_list *l)
 {
     if (base->depth < 3)
         return LWM2M_E_PATH;
@@ -843,7 +843,7 @@ static int decode_text(lwm2m_server *s, const lwm2m_path *base, const uint8_t *p
 
 /* Decode the payload of m (an answer about base) into e->values; the raw
  * bytes go to e->body.  Link format (Discover) is checked, not listed. */
-static void decode_payload(lwm2m_server *s, const lwm2m_path *base, const coap_msg *m, lwm2m_srv_event *e)
+static void decode_payload(lwm2m_srv *s, const lwm2m_path *base, const coap_msg *m, lwm2m_srv_event *e)
 {
     uint32_t cf;
     e->cf = coap_msg_content_format(m, &cf) == 0 ? cf : LWM2M_SRV_NO_CF;
@@ -888,7 +888,7 @@ static void decode_payload(lwm2m_server *s, const lwm2m_path *base, const coap_m
 
 /* ---- operations: outcomes ---- */
 
-static void op_response(lwm2m_server *s, uint64_t now, lwm2m_srv_op *op, const coap_msg *m, lwm2m_srv_out *out)
+static void op_response(lwm2m_srv *s, uint64_t now, lwm2m_srv_op *op, const coap_msg *m, lwm2m_srv_out *out)
 {
     uint32_t seq = 0;
     bool has_obs = coap_msg_observe(m, &seq) == 0;
@@ -924,7 +924,7 @@ static void op_response(lwm2m_server *s, uint64_t now, lwm2m_srv_op *op, const c
 }
 
 /* What a peer's endpoint reported in s->co. */
-static void handle_events(lwm2m_server *s, uint64_t now, lwm2m_srv_peer *p, lwm2m_srv_out *out)
+static void handle_events(lwm2m_srv *s, uint64_t now, lwm2m_srv_peer *p, lwm2m_srv_out *out)
 {
     for (size_t i = 0; i < s->co.nev; i++) {
         const coap_event *ce = &s->co.ev[i];
@@ -945,7 +945,7 @@ static void handle_events(lwm2m_server *s, uint64_t now, lwm2m_srv_peer *p, lwm2
 }
 
 /* Run one endpoint call's output: datagrams out, events handled. */
-static void after_ep(lwm2m_server *s, uint64_t now, lwm2m_srv_peer *p, lwm2m_srv_out *out)
+static void after_ep(lwm2m_srv *s, uint64_t now, lwm2m_srv_peer *p, lwm2m_srv_out *out)
 {
     flush_dgrams(out, p->key, &s->co);
     handle_events(s, now, p, out);
@@ -954,7 +954,7 @@ static void after_ep(lwm2m_server *s, uint64_t now, lwm2m_srv_peer *p, lwm2m_srv
 
 /* ---- faults on the way in ---- */
 
-static lwm2m_srv_op *observation_by_token(lwm2m_server *s, lwm2m_peer key, const coap_msg *m)
+static lwm2m_srv_op *observation_by_token(lwm2m_srv *s, lwm2m_peer key, const coap_msg *m)
 {
     if (m->tkl != TOKEN_LEN)
         return NULL;
@@ -972,7 +972,7 @@ static lwm2m_srv_op *observation_by_token(lwm2m_server *s, lwm2m_peer key, const
  * (which would acknowledge it); it is logged with the fault, and with
  * reset_notify answered with RST and the observation forgotten.  True when
  * the datagram was taken. */
-static bool notify_fault(lwm2m_server *s, uint64_t now, lwm2m_peer key, const coap_msg *m, lwm2m_srv_out *out)
+static bool notify_fault(lwm2m_srv *s, uint64_t now, lwm2m_peer key, const coap_msg *m, lwm2m_srv_out *out)
 {
     uint32_t seq = 0;
     if (!s->faults.ignore_notify && !s->faults.reset_notify)
@@ -1006,7 +1006,7 @@ static bool notify_fault(lwm2m_server *s, uint64_t now, lwm2m_peer key, const co
 
 /* ignore_registration: Register and Update requests vanish before the
  * endpoint sees them (not even an empty ACK goes back). */
-static bool registration_fault(lwm2m_server *s, uint64_t now, lwm2m_peer key, const coap_msg *m,
+static bool registration_fault(lwm2m_srv *s, uint64_t now, lwm2m_peer key, const coap_msg *m,
                                lwm2m_srv_out *out)
 {
     if (!s->faults.ignore_registration || (m->type != COAP_CON && m->type != COAP_NON) ||
@@ -1035,7 +1035,7 @@ static bool registration_fault(lwm2m_server *s, uint64_t now, lwm2m_peer key, co
 
 /* ---- the entry points ---- */
 
-int lwm2m_server_feed(lwm2m_server *s, uint64_t now, lwm2m_peer key, const uint8_t *d, size_t n,
+int lwm2m_server_feed(lwm2m_srv *s, uint64_t now, lwm2m_peer key, const uint8_t *d, size_t n,
                       lwm2m_srv_out *out)
 {
     coap_msg m;
@@ -1052,7 +1052,7 @@ int lwm2m_server_feed(lwm2m_server *s, uint64_t now, lwm2m_peer key, const uint8
     return rc;
 }
 
-static void expire(lwm2m_server *s, uint64_t now, lwm2m_srv_out *out)
+static void expire(lwm2m_srv *s, uint64_t now, lwm2m_srv_out *out)
 {
     for (size_t i = 0; i < s->cfg.max_clients; i++) {
         lwm2m_srv_reg *r = &s->regs[i];
@@ -1068,7 +1068,7 @@ static void expire(lwm2m_server *s, uint64_t now, lwm2m_srv_out *out)
     }
 }
 
-void lwm2m_server_tick(lwm2m_server *s, uint64_t now, lwm2m_srv_out *out)
+void lwm2m_server_tick(lwm2m_srv *s, uint64_t now, lwm2m_srv_out *out)
 {
     for (size_t i = 0; i < s->cfg.max_peers; i++) {
         lwm2m_srv_peer *p = &s->peers[i];
@@ -1081,7 +1081,7 @@ void lwm2m_server_tick(lwm2m_server *s, uint64_t now, lwm2m_srv_out *out)
     expire(s, now, out);
 }
 
-uint64_t lwm2m_server_next_deadline(const lwm2m_server *s)
+uint64_t lwm2m_server_next_deadline(const lwm2m_srv *s)
 {
     uint64_t t = LWM2M_SRV_NEVER;
     for (size_t i = 0; i < s->cfg.max_peers; i++) {
@@ -1094,9 +1094,9 @@ uint64_t lwm2m_server_next_deadline(const lwm2m_server *s)
     return t;
 }
 
-void lwm2m_server_set_faults(lwm2m_server *s, const lwm2m_srv_faults *f) { s->faults = *f; }
+void lwm2m_server_set_faults(lwm2m_srv *s, const lwm2m_srv_faults *f) { s->faults = *f; }
 
-void lwm2m_server_restart(lwm2m_server *s, uint64_t now, lwm2m_srv_out *out)
+void lwm2m_server_restart(lwm2m_srv *s, uint64_t now, lwm2m_srv_out *out)
 {
     size_t n = lwm2m_server_nregs(s);
     for (size_t i = 0; i < s->cfg.max_peers; i++)
@@ -1112,7 +1112,7 @@ void lwm2m_server_restart(lwm2m_server *s, uint64_t now, lwm2m_srv_out *out)
 
 /* ---- operations: starting ---- */
 
-static lwm2m_srv_op *op_alloc(lwm2m_server *s)
+static lwm2m_srv_op *op_alloc(lwm2m_srv *s)
 {
     for (size_t i = 0; i < s->cfg.max_ops; i++)
         if (!s->ops[i].used)
@@ -1120,7 +1120,7 @@ static lwm2m_srv_op *op_alloc(lwm2m_server *s)
     return NULL;
 }
 
-static lwm2m_srv_op *observation_of(lwm2m_server *s, const char *ep, const lwm2m_path *path)
+static lwm2m_srv_op *observation_of(lwm2m_srv *s, const char *ep, const lwm2m_path *path)
 {
     for (size_t i = 0; i < s->cfg.max_ops; i++) {
         lwm2m_srv_op *op = &s->ops[i];
@@ -1208,7 +1208,7 @@ static int build_request(const lwm2m_srv_op_req *req, coap_msg *m, char segs[4][
     return rc;
 }
 
-int lwm2m_server_op(lwm2m_server *s, uint64_t now, const char *ep, const lwm2m_srv_op_req *req, uint32_t *opid,
+int lwm2m_server_op(lwm2m_srv *s, uint64_t now, const char *ep, const lwm2m_srv_op_req *req, uint32_t *opid,
                     lwm2m_srv_out *out)
 {
     lwm2m_srv_reg *r = reg_by_ep(s, ep);

@@ -237,7 +237,7 @@ typedef struct lwm2m_srv_reg {
 struct lwm2m_srv_peer;
 struct lwm2m_srv_op;
 
-typedef struct lwm2m_server {
+typedef struct lwm2m_srv {
     lwm2m_server_config cfg;
     struct lwm2m_srv_peer *peers;
     lwm2m_srv_reg *regs;
@@ -250,21 +250,21 @@ typedef struct lwm2m_server {
     size_t log_head, log_len;
     uint64_t log_dropped;
     coap_out co, co2;           /* scratch for the endpoints' output */
-} lwm2m_server;
+} lwm2m_srv;
 
 /* cfg NULL: defaults.  0 or -ENOMEM. */
-int lwm2m_server_init(lwm2m_server *s, const lwm2m_server_config *cfg);
-void lwm2m_server_free(lwm2m_server *s);
+int lwm2m_server_init(lwm2m_srv *s, const lwm2m_server_config *cfg);
+void lwm2m_server_free(lwm2m_srv *s);
 
 /* A datagram from peer at now.  0, or a coap_err / -ENOBUFS as coap_ep_feed
  * returned it (malformed input is handled: answered with RST or dropped). */
-int lwm2m_server_feed(lwm2m_server *s, uint64_t now, lwm2m_peer peer, const uint8_t *d, size_t n,
+int lwm2m_server_feed(lwm2m_srv *s, uint64_t now, lwm2m_peer peer, const uint8_t *d, size_t n,
                       lwm2m_srv_out *out);
 /* Handle everything due at or before now: retransmissions, timeouts,
  * registration expiry. */
-void lwm2m_server_tick(lwm2m_server *s, uint64_t now, lwm2m_srv_out *out);
+void lwm2m_server_tick(lwm2m_srv *s, uint64_t now, lwm2m_srv_out *out);
 /* When tick() must next be called; LWM2M_SRV_NEVER when nothing is due. */
-uint64_t lwm2m_server_next_deadline(const lwm2m_server *s);
+uint64_t lwm2m_server_next_deadline(const lwm2m_srv *s);
 
 /* Start an operation on the client registered as ep.  *op (may be NULL)
  * names it in the events that follow: a REQUEST at once, one RESPONSE (the client's answer, or
@@ -275,27 +275,27 @@ uint64_t lwm2m_server_next_deadline(const lwm2m_server *s);
  * text/opaque writes of more than one value, values outside path, a value
  * the format cannot carry, execute on a path that is not a resource),
  * -ENOBUFS (too many operations), -ENOMEM. */
-int lwm2m_server_op(lwm2m_server *s, uint64_t now, const char *ep, const lwm2m_srv_op_req *req,
+int lwm2m_server_op(lwm2m_srv *s, uint64_t now, const char *ep, const lwm2m_srv_op_req *req,
                     uint32_t *op, lwm2m_srv_out *out);
 
 /* Faults: the current set, replaced as a whole. */
-static inline const lwm2m_srv_faults *lwm2m_server_faults(const lwm2m_server *s) { return &s->faults; }
-void lwm2m_server_set_faults(lwm2m_server *s, const lwm2m_srv_faults *f);
+static inline const lwm2m_srv_faults *lwm2m_server_faults(const lwm2m_srv *s) { return &s->faults; }
+void lwm2m_server_set_faults(lwm2m_srv *s, const lwm2m_srv_faults *f);
 /* Forget every registration, observation, operation and CoAP state, as a
  * server that restarted: the client's next Update gets 4.04.  Open
  * operations end without an event; a RESTART event says how many
  * registrations went.  Faults and the log stay. */
-void lwm2m_server_restart(lwm2m_server *s, uint64_t now, lwm2m_srv_out *out);
+void lwm2m_server_restart(lwm2m_srv *s, uint64_t now, lwm2m_srv_out *out);
 
 /* Registrations. */
-const lwm2m_srv_reg *lwm2m_server_find(const lwm2m_server *s, const char *ep);
+const lwm2m_srv_reg *lwm2m_server_find(const lwm2m_srv *s, const char *ep);
 /* The registrations in force, in slot order: i from 0 until NULL. */
-const lwm2m_srv_reg *lwm2m_server_reg_at(const lwm2m_server *s, size_t i);
-size_t lwm2m_server_nregs(const lwm2m_server *s);
+const lwm2m_srv_reg *lwm2m_server_reg_at(const lwm2m_srv *s, size_t i);
+size_t lwm2m_server_nregs(const lwm2m_srv *s);
 
 /* The log: every event, oldest first (i < lwm2m_server_log_len). */
-size_t lwm2m_server_log_len(const lwm2m_server *s);
-const lwm2m_srv_event *lwm2m_server_log_at(const lwm2m_server *s, size_t i);
-static inline uint64_t lwm2m_server_log_dropped(const lwm2m_server *s) { return s->log_dropped; }
+size_t lwm2m_server_log_len(const lwm2m_srv *s);
+const lwm2m_srv_event *lwm2m_server_log_at(const lwm2m_srv *s, size_t i);
+static inline uint64_t lwm2m_server_log_dropped(const lwm2m_srv *s) { return s->log_dropped; }
 
 #endif

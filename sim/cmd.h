@@ -70,6 +70,7 @@ extern const cmd_def cmd_gpio_defs[];
 extern const cmd_def cmd_gnss_defs[];
 extern const cmd_def cmd_sec_defs[];
 extern const cmd_def cmd_time_defs[];
+extern const cmd_def cmd_lwm2m_defs[];
 
 #endif
 

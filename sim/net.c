@@ -112,6 +112,7 @@ static void detach(modem *m)
         modem_urc(m, "+UUPSDD: 0");
     }
     ip_bearer_down(m, IP_USER_MODULE);
+    lwm2m_mod_detached(m);
     for (int cid = 0; cid <= NET_MAX_CID; cid++) {
         if (n->pdp_active[cid]) {
             n->pdp_active[cid] = 0;
@@ -186,6 +187,7 @@ static void reg_timer_cb(clk_timer *t)
     n->pdp_active[1] = 1;
     ip_counters_new_session(m);
     cgev(m, "ME PDN ACT", 1);
+    lwm2m_mod_attached(m);
 }
 
 void net_boot(modem *m)

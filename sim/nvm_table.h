@@ -58,6 +58,7 @@
     X(SET_UTIME_PERIOD, "+UTIME.period", INT, VOLATILE, 1, 1, NULL)                \
     X(SET_UTIME_WIDTH, "+UTIME.width", INT, VOLATILE, 1, 100, NULL)                \
     X(SET_UTIMEIND, "+UTIMEIND", INT, VOLATILE, 1, 0, NULL)                        \
+    X(SET_ULWM2MSTAT, "+ULWM2MSTAT", INT, VOLATILE, 1, 0, NULL)                    \
     X(SET_UTIMECFG_NS, "+UTIMECFG.ns", INT, VOLATILE, 1, 0, NULL)                  \
     X(SET_UTIMECFG_S, "+UTIMECFG.s", INT, VOLATILE, 1, 0, NULL)                    \
     X(SET_UAUTH_TYPE, "+UAUTHREQ.auth", INT, NVM, 11, 0, NULL)                     \
@@ -108,6 +109,17 @@
     X(SET_SEC_PSK_ROT, "+USECPRF.psk_rot", INT, NVM, 5, 0, NULL)                   \
     X(SET_SEC_SERVER_CERT, "+USECPRF.server_cert", STR, NVM, 5, 0, "")             \
     X(SET_SEC_RESUMPTION, "+USECPRF.resumption", INT, NVM, 5, 0, NULL)             \
-    X(SET_SEC_DEVICE_CERT, "+USECPRF.device_cert", INT, NVM, 5, 0, NULL)
+    X(SET_SEC_DEVICE_CERT, "+USECPRF.device_cert", INT, NVM, 5, 0, NULL)          \
+    /* --- the LwM2M client (sim/lwm2m.c): enabled, PSK provisioned from the     \
+     * RoT (app note §3.1.1), what servers and hosts write to /1/<i> (index:     \
+     * the server instance, 0 = /1/10 uFOTA, 1 = /1/11 Verizon DM) --- */        \
+    X(SET_UFWINSTALL_URC, "+UFWINSTALL.urc", INT, NVM, 1, 0, NULL)                 \
+    X(SET_ULWM2M, "+ULWM2M", INT, NVM, 1, 0, NULL)                                 \
+    X(SET_ULWM2MCONFIGEXT, "+ULWM2MCONFIGEXT", INT, NVM, 1, -1, NULL)              \
+    X(SET_LWM2M_PSK, "lwm2m.psk", INT, NVM, 1, 0, NULL)                            \
+    X(SET_LWM2M_LIFETIME, "lwm2m.lifetime", INT, NVM, 2, 86400, NULL)              \
+    X(SET_LWM2M_PMIN, "lwm2m.pmin", INT, NVM, 2, 10, NULL)                         \
+    X(SET_LWM2M_PMAX, "lwm2m.pmax", INT, NVM, 2, 60, NULL)                         \
+    X(SET_LWM2M_BINDING, "lwm2m.binding", STR, NVM, 2, 0, "UQS")
 
 #endif

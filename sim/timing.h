@@ -37,6 +37,10 @@
       "u-blox error table (LENA-R8 AT manual A.1): 1910, \"no input for > 20 s\"")                            \
     X(TIM_CELLTIME_SYNC, "celltime_sync", SIM_S(2), "+UTIME until +UUTIMEIND gives the outcome",              \
       "our choice; ubxlib's CellTime test waits up to 30 s")                                                  \
+    X(TIM_LWM2M_START, "lwm2m_start", SIM_S(9), "boot until the LwM2M client has started (LwM2M commands "  \
+      "answer ERROR before)", "ufota-lwm2m-data-facts.md 1.3: about 9 s on a SARA-R412M (R4)")                     \
+    X(TIM_LWM2M_REBOOT, "lwm2m_reboot", SIM_S(1), "a server's Execute of /3/0/4 Reboot until the module resets " \
+      "(its ACK goes first)", "ours")                                                                           \
     X(TIM_FWUPD_RESTART, "fwupd_restart", SIM_S(2),                                                            \
       "+UFWUPD until +UFWUPD: ONGOING, and the Xmodem EOT until the first +UFWPREVAL",                         \
       "our choice; app note Table 7 shows a reset in both places")                                            \

@@ -77,6 +77,11 @@ static void usage(FILE *f)
             "  --host NAME=ADDR    the module resolves NAME to this machine's ADDR (a real\n"
             "                      endpoint; repeatable), e.g. --host echo.test=127.0.0.1\n"
             "  --link off          no radio link model: packets take no simulated time\n"
+            "  --lwm2m-server ID=URI  the LwM2M server ID (721 uFOTA, 102 Verizon DM) is at URI\n"
+            "                      (coap://127.0.0.1:5683 or coaps://...; default: the built-in one)\n"
+            "  --lwm2m-psk ID:KEY  coaps identity and key (hex) instead of the module's own\n"
+            "  --lwm2m-profiles L  MNO profiles that enable the LwM2M client (default 90,100,3;\n"
+            "                      \"\" for none)\n"
             "  --help, --version\n");
 }
 
@@ -108,7 +113,7 @@ static int load_scenario_arg(int argc, char **argv, options *o)
 static int parse_args(int argc, char **argv, options *o)
 {
     enum { O_PTY = 1, O_AUX, O_STATE, O_MODEL, O_PRODUCT, O_FW, O_IMEI, O_SCALE, O_BOOT, O_PACING,
-           O_TRACE, O_CONTROL, O_SCENARIO, O_WORLD, O_HOST, O_LINK, O_HELP, O_VERSION };
+           O_TRACE, O_CONTROL, O_SCENARIO, O_WORLD, O_HOST, O_LINK, O_LWM2M_SERVER, O_LWM2M_PSK, O_LWM2M_PROFILES, O_HELP, O_VERSION };
     static const struct option longopts[] = {
         { "pty", required_argument, NULL, O_PTY },
         { "aux-pty", required_argument, NULL, O_AUX },
@@ -126,6 +131,9 @@ static int parse_args(int argc, char **argv, options *o)
         { "world", required_argument, NULL, O_WORLD },
         { "host", required_argument, NULL, O_HOST },
         { "link", required_argument, NULL, O_LINK },
+        { "lwm2m-server", required_argument, NULL, O_LWM2M_SERVER },
+        { "lwm2m-psk", required_argument, NULL, O_LWM2M_PSK },
+        { "lwm2m-profiles", required_argument, NULL, O_LWM2M_PROFILES },
         { "help", no_argument, NULL, O_HELP },
         { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
@@ -187,6 +195,20 @@ static int parse_args(int argc, char **argv, options *o)
                 return -1;
             o->host_map = hm;
             o->host_map[o->nhost_map++] = optarg;
+            break;
+        }
+        case O_LWM2M_SERVER:
+        case O_LWM2M_PSK:
+        case O_LWM2M_PROFILES: {
+            char err[256];
+            int rc = c == O_LWM2M_SERVER ? device_lwm2m_server_arg(&o->dev, optarg, err, sizeof(err))
+                     : c == O_LWM2M_PSK  ? device_lwm2m_psk_arg(&o->dev, optarg, err, sizeof(err))
+                                         : device_lwm2m_profiles_arg(&o->dev, optarg, err, sizeof(err));
+            if (rc) {
+                fprintf(stderr, "sarasim: --%s: %s\n",
+                        c == O_LWM2M_SERVER ? "lwm2m-server" : c == O_LWM2M_PSK ? "lwm2m-psk" : "lwm2m-profiles", err);
+                return -1;
+            }
             break;
         }
         case O_HELP: usage(stdout); exit(0);

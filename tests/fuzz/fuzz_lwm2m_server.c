@@ -42,7 +42,7 @@ static int more(const script *s) { return s->i < s->n; }
 static uint8_t next(script *s) { return s->i < s->n ? s->d[s->i++] : 0; }
 
 typedef struct fz {
-    lwm2m_server srv;
+    lwm2m_srv srv;
     lwm2m_srv_out out;
     uint64_t now;
     size_t max_clients, max_log;

@@ -245,6 +245,45 @@ START_TEST(a_download_reserves_its_space_until_it_ends)
 }
 END_TEST
 
+/* A body of unknown size (chunked HTTP, FTP without SIZE): space is taken
+ * as bytes come, up to what the flash has; on disk it lands like any file. */
+START_TEST(an_unsized_download_grows_until_the_flash_is_full)
+{
+    make_tmpdir();
+    fs f;
+    fs_writer w;
+    ck_assert_int_eq(fs_init(&f, tmpdir, 10000), 0);
+    ck_assert_int_eq(fs_writer_begin_unsized(&w, &f, FS_TAG_USER, "u", 1), 0);
+    ck_assert(fs_writer_complete(&w)); /* nothing missing: whatever came is the file */
+    uint8_t chunk[3000];
+    memset(chunk, 'x', sizeof chunk);
+    ck_assert_uint_eq(fs_writer_feed(&w, chunk, sizeof chunk), 3000);
+    ck_assert_uint_eq(fs_free_space(&f), 7000);
+    ck_assert_uint_eq(fs_writer_feed(&w, chunk, sizeof chunk), 3000);
+    ck_assert_int_eq(fs_writer_commit(&w), 0);
+    ck_assert_uint_eq(fs_free_space(&f), 4000);
+    const fs_file *ff = fs_find(&f, FS_TAG_USER, "u");
+    ck_assert_ptr_nonnull(ff);
+    ck_assert_uint_eq(ff->len, 6000);
+    /* a second one runs into the end of the flash */
+    ck_assert_int_eq(fs_writer_begin_unsized(&w, &f, FS_TAG_USER, "v", 1), 0);
+    ck_assert_uint_eq(fs_writer_feed(&w, chunk, sizeof chunk), 3000);
+    ck_assert_uint_eq(fs_writer_feed(&w, chunk, sizeof chunk), 1000);
+    ck_assert_uint_eq(fs_free_space(&f), 0);
+    fs_writer_abort(&w);
+    ck_assert_uint_eq(fs_free_space(&f), 4000);
+    fs_free(&f);
+    /* what was committed is on disk */
+    ck_assert_int_eq(fs_init(&f, tmpdir, 10000), 0);
+    ck_assert_int_eq(fs_load(&f), 0);
+    ck_assert_ptr_nonnull((ff = fs_find(&f, FS_TAG_USER, "u")));
+    ck_assert_uint_eq(ff->len, 6000);
+    ck_assert_ptr_null(fs_find(&f, FS_TAG_USER, "v"));
+    fs_free(&f);
+    remove_tmpdir();
+}
+END_TEST
+
 START_TEST(a_download_takes_exactly_its_size_and_appends)
 {
     fs f;
@@ -604,6 +643,7 @@ static Suite *fs_suite(void)
     tcase_add_test(t, table16_ufota_and_ufwinstall_keep_user_and_lwm2m_files);
     tcase_add_test(t, table16_foat_easyflash_and_factory_erase_user_areas_only);
     tcase_add_test(t, erase_by_tag);
+    tcase_add_test(t, an_unsized_download_grows_until_the_flash_is_full);
     suite_add_tcase(s, t);
     return s;
 }

@@ -687,6 +687,9 @@ START_TEST(tsq_write_tlv_json_and_refusals)
     ck_assert_uint_eq(response_to(x).msg.code, COAP_METHOD_NOT_ALLOWED);
     x = server_request(COAP_PUT, "/1/10/1", NULL, COAP_CF_TEXT_PLAIN, "abc", 3, -1, -1);
     ck_assert_uint_eq(response_to(x).msg.code, COAP_BAD_REQUEST);
+    /* an empty text payload (fuzzing found it read through a NULL) */
+    x = server_request(COAP_PUT, "/1/10/1", NULL, COAP_CF_TEXT_PLAIN, NULL, 0, -1, -1);
+    ck_assert_uint_eq(response_to(x).msg.code, COAP_BAD_REQUEST);
     x = server_request(COAP_PUT, "/1/10/1", NULL, 50, "1", 1, -1, -1);
     ck_assert_uint_eq(response_to(x).msg.code, COAP_UNSUPPORTED_CONTENT_FORMAT);
     const uint8_t bad_tlv[] = { 0xC8, 0x03, 0x05, 0x01 }; /* length past the end */
@@ -797,6 +800,31 @@ START_TEST(tsq_write_attributes_then_discover_shows_them)
     lwm2m_client_changed(&F.c, F.now, &st, &F.out);
     run_client_out();
     ck_assert_uint_eq(lwm2m_client_next_deadline(&F.c), t + S(1));
+}
+END_TEST
+
+/* A change below st while pmax is due goes out anyway, and nothing is left
+ * overdue after a tick (fuzzing found the notification held back one tick
+ * with its deadline in the past). */
+START_TEST(tsq_step_below_st_still_notified_at_pmax)
+{
+    register_ok();
+    uint32_t x = server_request(COAP_PUT, "/5/0/3", "pmin=1&pmax=2&st=5", -1, NULL, 0, -1, -1);
+    ck_assert_uint_eq(response_to(x).msg.code, COAP_CHANGED);
+    x = server_request(COAP_GET, "/5/0/3", NULL, -1, NULL, 0, -1, 0);
+    response_to(x);
+    uint64_t t = F.now;
+    /* no tick until t+2.5 s, when the module changes the value by 1 (< st):
+     * pmax (t+2) has passed, so it goes out whatever st says */
+    F.now = t + S(2) + S(1) / 2;
+    lwm2m_path st = lwm2m_path_oir(5, 0, 3);
+    lwm2m_value v = lwm2m_v_int(1);
+    lwm2m_tree_set(&F.tree, &st, &v);
+    lwm2m_client_changed(&F.c, F.now, &st, &F.out);
+    run_client_out();
+    coap_event n = next_event(COAP_EV_RESPONSE);
+    ck_assert_int_eq(n.msg.payload[0], '1');
+    ck_assert_uint_gt(lwm2m_client_next_deadline(&F.c), F.now);
 }
 END_TEST
 
@@ -936,6 +964,7 @@ static Suite *suite(void)
     tcase_add_test(o, rfc7641_observe_notify_pmin_pmax_and_rst);
     tcase_add_test(o, tsq_write_attributes_then_discover_shows_them);
     tcase_add_test(o, adversarial_duplicate_execute_runs_once);
+    tcase_add_test(o, tsq_step_below_st_still_notified_at_pmax);
     suite_add_tcase(s, o);
     return s;
 }

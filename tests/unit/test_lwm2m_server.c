@@ -72,7 +72,7 @@ typedef struct rig rig;
 typedef void (*answer_fn)(rig *r, const creq *q, coap_msg *resp);
 
 struct rig {
-    lwm2m_server s;
+    lwm2m_srv s;
     lwm2m_srv_out out;
     size_t dg_done;       /* datagrams of out already carried to the client */
     coap_ep cl;
@@ -1285,7 +1285,7 @@ END_TEST
 
 static Suite *suite(void)
 {
-    Suite *s = suite_create("lwm2m_server");
+    Suite *s = suite_create("lwm2m_srv");
     TCase *t = tcase_create("registration");
     tcase_add_test(t, register_answer_bytes);
     tcase_add_test(t, register_update_deregister);
