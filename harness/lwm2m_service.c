@@ -11,6 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sim/device.h"
+#include "sim/lwm2m.h"
+
 #define MAX_LISTENERS 4
 
 const char lwm2m_svc_custom[] = "lwm2m";
@@ -154,6 +157,8 @@ static void secure_rx(svc_listener *l, net_addr from, const uint8_t *p, size_t n
         session_end(ss);
         ss = NULL;
     }
+    if (!ss && !client_hello(p, n))
+        return; /* a record of an association this server does not have: dropped, as by any DTLS server */
     if (!ss) {
         for (size_t i = 0; i < MAX_SESSIONS && !ss; i++)
             if (!l->sessions[i].s)
@@ -260,14 +265,40 @@ int lwm2m_service_op(lwm2m_service *v, const char *ep, const lwm2m_srv_op_req *r
 
 void lwm2m_service_set_faults(lwm2m_service *v, const lwm2m_srv_faults *f) { lwm2m_server_set_faults(&v->srv, f); }
 
+/* A restarted server has lost its DTLS associations too: the clients' next
+ * records belong to nothing (they must handshake again). */
 void lwm2m_service_restart(lwm2m_service *v)
 {
+    for (size_t i = 0; i < v->nports; i++)
+        for (size_t k = 0; k < MAX_SESSIONS; k++)
+            if (v->ports[i].sessions[k].s)
+                session_end(&v->ports[i].sessions[k]);
     lwm2m_server_restart(&v->srv, clk_now(v->set->clk), &v->out);
     deliver(v);
 }
 
 const char *lwm2m_service_host(const lwm2m_service *v) { return v->host; }
 const lwm2m_srv *lwm2m_service_server(const lwm2m_service *v) { return &v->srv; }
+
+void lwm2m_svc_module_psk(const device_cfg *dev, uint16_t ssid, lwm2m_svc_psk *out)
+{
+    memset(out, 0, sizeof(*out));
+    const dev_lwm2m_server *o = NULL;
+    for (int i = 0; i < DEV_LWM2M_SERVERS; i++)
+        if (dev->lwm2m.servers[i].ssid == ssid && dev->lwm2m.servers[i].psk_len)
+            o = &dev->lwm2m.servers[i];
+    uint8_t key[LWM2M_PSK_LEN];
+    lwm2m_module_psk(dev->imei, out->identity, sizeof(out->identity), key);
+    if (!o) {
+        memcpy(out->key, key, LWM2M_PSK_LEN);
+        out->key_len = LWM2M_PSK_LEN;
+        return;
+    }
+    if (o->psk_id[0])
+        snprintf(out->identity, sizeof(out->identity), "%s", o->psk_id);
+    out->key_len = o->psk_len < sizeof(out->key) ? o->psk_len : sizeof(out->key);
+    memcpy(out->key, o->psk_key, out->key_len);
+}
 
 /* ---- building the set ---- */
 

@@ -71,11 +71,17 @@ typedef struct lwm2m_services_io {
 typedef struct lwm2m_services_opts {
     /* Add the built-in server as LWM2M_SVC_DEFAULT_HOST when the world does
      * not declare a host of that name: plain CoAP on 5683, and coaps on 5684
-     * when default_psk has an identity (the module's, so that its client
-     * finds the server it expects). */
+     * when default_psk has an identity (the module's, lwm2m_svc_module_psk(),
+     * so that its client finds the server it expects). */
     bool add_default;
     lwm2m_svc_psk default_psk;
 } lwm2m_services_opts;
+
+/* The PSK the module uses towards server ssid (721: uFOTA): the device's
+ * override (--lwm2m-psk, device.lwm2m.psk) or its own
+ * (lwm2m_module_psk()), so that the default server accepts the module. */
+struct device_cfg;
+void lwm2m_svc_module_psk(const struct device_cfg *dev, uint16_t ssid, lwm2m_svc_psk *out);
 
 /* Bind a server to every "serve": "lwm2m" port of cfg's hosts (cfg must be
  * the config the world was created from) and add the default host as opts

@@ -101,6 +101,7 @@ int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg
     networld_set_log(e->net, env_log, e);
     lwm2m_services_io lio = { lwm2m_event, e };
     lwm2m_services_opts lopts = { .add_default = true };
+    lwm2m_svc_module_psk(&cfg->dev, 721, &lopts.default_psk); /* coaps as the module expects it */
     if (lwm2m_services_create(&e->lw, e->net, &sc->net, &lopts, &lio)) {
         networld_destroy(e->net);
         e->net = NULL;

@@ -323,6 +323,7 @@ static int create_modem(app *a, const modem_config *cfg_in, char *err, size_t er
         networld_set_log(a->net, on_world_log, a);
         lwm2m_services_io lio = { on_world_log, a };
         lwm2m_services_opts lopts = { .add_default = true };
+        lwm2m_svc_module_psk(&cfg.dev, 721, &lopts.default_psk); /* coaps as the module expects it */
         if (lwm2m_services_create(&a->lw, a->net, &a->opt.world, &lopts, &lio)) {
             snprintf(err, errlen, "out of memory");
             return -1;

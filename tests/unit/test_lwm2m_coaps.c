@@ -266,12 +266,41 @@ START_TEST(coaps_wrong_key_then_a_new_session)
 }
 END_TEST
 
+/* A restarted server has lost its associations: the old session's records
+ * are dropped (no answer, no new session), a new handshake is served. */
+START_TEST(coaps_restart_forgets_associations)
+{
+    cenv e;
+    cenv_init(&e);
+    dtls_session *c = client_new(KEY);
+    ck_assert_int_eq(handshake(&e, c, 10), DTLS_CONNECTED);
+    coap_msg req = register_req(1), m;
+    uint8_t buf[1500];
+    ck_assert_int_gt(exchange(&e, c, &req, &m, buf, sizeof(buf)), 0);
+    lwm2m_service_restart(lwm2m_services_find(e.lw, NULL, NULL, 0));
+    bytebuf_clear(&e.events);
+    req = register_req(2);
+    ck_assert_int_eq(exchange(&e, c, &req, &m, buf, sizeof(buf)), 0);
+    ck_assert_msg(e.events.len == 0, "%s", e.events.data); /* not a word: no session, no register */
+    dtls_session_free(c);
+    c = client_new(KEY);
+    ck_assert_int_eq(handshake(&e, c, 10), DTLS_CONNECTED);
+    req = register_req(3);
+    ck_assert_int_gt(exchange(&e, c, &req, &m, buf, sizeof(buf)), 0);
+    ck_assert_uint_eq(m.code, COAP_CREATED);
+    ck_assert(seen(&e, " id=2 "));
+    dtls_session_free(c);
+    cenv_free(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("lwm2m_coaps");
     TCase *t = tcase_create("coaps");
     tcase_add_test(t, coaps_register_and_read);
     tcase_add_test(t, coaps_wrong_key_then_a_new_session);
+    tcase_add_test(t, coaps_restart_forgets_associations);
     suite_add_tcase(s, t);
     return s;
 }
