@@ -1258,10 +1258,12 @@ void lwm2m_client_stop(lwm2m_client *c, uint64_t now, lwm2m_out *out)
         lwm2m_server *s = &c->srv[i];
         coap_out keep = s->cout;
         bytebuf body = s->reg_body, query = s->reg_query;
+        unsigned gen = s->gen;
         memset(s, 0, sizeof *s);
         s->cout = keep;
         s->reg_body = body;
         s->reg_query = query;
+        s->gen = gen; /* a restarted client must not reuse its message ids and tokens */
     }
 }
 
