@@ -723,6 +723,9 @@ START_TEST(tsq_execute_and_update_trigger)
     path_of(&e.msg, path, sizeof path);
     ck_assert_str_eq(path, "/rd/5");
     ck_assert_int_eq(F.executes, 1); /* the client's own, not the hook's */
+    /* the host sees "update needed" first, as for +ULWM2MREG (found by the
+     * node peer's interop test) */
+    ck_assert_str_eq(F.log, "1,721,6;1,721,5;");
 }
 END_TEST
 
