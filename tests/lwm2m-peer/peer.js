@@ -365,13 +365,16 @@ function follow(path, stream) {
 }
 
 // {"op":"repeat","n":N,"cmd":{...},"await_notify":bool}: N exchanges one
-// after the other, timed here; one `repeat` event at the end.
+// after the other, timed here; one `repeat` event at the end.  A "value"
+// array is taken in turn, across repeats too, so that every write changes
+// the value (and an observer is notified).
+let turn = 0;
 async function repeat(cmd) {
   const codes = {};
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < cmd.n; i++) {
     const c = { ...cmd.cmd };
-    if (Array.isArray(c.value)) c.value = c.value[i % c.value.length]; // alternate so each write changes it
+    if (Array.isArray(c.value)) c.value = c.value[turn++ % c.value.length];
     const notified = cmd.await_notify ? new Promise((r) => bus.once('notify', r)) : null;
     const ev = await perform(c);
     const code = ev.error ? 'error' : ev.code;
