@@ -264,6 +264,29 @@ START_TEST(host_deregisters_and_registers_again)
 }
 END_TEST
 
+/* The server executes Registration Update Trigger (/1/10/8): the module
+ * sends an Update, and the host sees the same URCs as for +ULWM2MREG=721
+ * or a new lifetime: update needed, update pending, registered.
+ * FAILS until protocol/lwm2m_client.c execute() reports the status change
+ * (it sets s->status = UPDATE_NEEDED without set_status(): no "1,721,6"). */
+START_TEST(server_triggers_a_registration_update)
+{
+    start();
+    registers();
+    cJSON *r = peer_do(1, "{\"op\":\"execute\",\"id\":1,\"path\":\"/1/10/8\"}");
+    assert_code(r, "2.04");
+    cJSON_Delete(r);
+    cJSON *up = rd_event("update", "rd/1", "2.04");
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(up, "query")), 0); /* nothing changed */
+    cJSON_Delete(up);
+    urcs("\r\n+ULWM2MSTAT: 1,721,6\r\n"
+         "\r\n+ULWM2MSTAT: 1,721,5\r\n"
+         "\r\n+ULWM2MSTAT: 1,721,3\r\n"
+         "\r\n+ULWM2MSTAT: 2,721,86307\r\n");
+    stop();
+}
+END_TEST
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -273,6 +296,7 @@ int main(void)
     tcase_add_test(t, registers_and_serves_write_observe_and_read);
     tcase_add_test(t, server_that_forgot_the_registration_gets_a_new_register);
     tcase_add_test(t, host_deregisters_and_registers_again);
+    tcase_add_test(t, server_triggers_a_registration_update);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
