@@ -28,6 +28,8 @@
  * (pending, the client registering), then it goes through (registered, the
  * next update in lifetime - 93 s, the client ready). */
 #define URCS_REGISTERING "\r\n+ULWM2MSTAT: 1,721,2\r\n\r\n+ULWM2MSTAT: 4,4\r\n"
+/* An update starts: needed, pending. */
+#define URCS_UPDATING "\r\n+ULWM2MSTAT: 1,721,6\r\n\r\n+ULWM2MSTAT: 1,721,5\r\n"
 #define URCS_REGISTERED                                                                                    \
     "\r\n+ULWM2MSTAT: 1,721,3\r\n\r\n+ULWM2MSTAT: 2,721,86307\r\n\r\n+ULWM2MSTAT: 4,5\r\n"
 
@@ -90,6 +92,14 @@ static void assert_code(const cJSON *ev, const char *code)
     char *text = cJSON_PrintUnformatted(ev);
     ck_assert_msg(!strcmp(nodepeer_str(ev, "code"), code), "expected %s: %s", code, text);
     free(text);
+}
+
+/* Command `id` answered `code`. */
+static void peer_ok(int id, const char *json, const char *code)
+{
+    cJSON *r = peer_do(id, json);
+    assert_code(r, code);
+    cJSON_Delete(r);
 }
 
 static void assert_value(const cJSON *ev, const char *path, const char *want)
@@ -160,19 +170,14 @@ START_TEST(registers_and_serves_write_observe_and_read)
 
     /* (b) A new lifetime in TLV: 2.04, an Update with lt=, the host sees
      * the update go through and the new lifetime. */
-    cJSON *r = peer_do(2, "{\"op\":\"write\",\"id\":2,\"path\":\"/1/10/1\",\"value\":3600,\"format\":\"tlv\"}");
-    assert_code(r, "2.04");
-    cJSON_Delete(r);
+    peer_ok(2, "{\"op\":\"write\",\"id\":2,\"path\":\"/1/10/1\",\"value\":3600,\"format\":\"tlv\"}", "2.04");
     cJSON *up = rd_event("update", "rd/1", "2.04");
     ck_assert_str_eq(nodepeer_str(cJSON_GetObjectItem(up, "query"), "lt"), "3600");
     cJSON_Delete(up);
-    urcs("\r\n+ULWM2MSTAT: 1,721,6\r\n"
-         "\r\n+ULWM2MSTAT: 1,721,5\r\n"
-         "\r\n+ULWM2MSTAT: 1,721,3\r\n"
-         "\r\n+ULWM2MSTAT: 2,721,3507\r\n");
+    urcs(URCS_UPDATING "\r\n+ULWM2MSTAT: 1,721,3\r\n\r\n+ULWM2MSTAT: 2,721,3507\r\n");
     ok("AT+ULWM2MREAD=\"/1/10/1\"\r", "\r\n+ULWM2MREAD: {\"bn\":\"/1/10/1/\",\"e\":[{\"n\":\"1\",\"v\":3600}]}\r\n"
                                      "\r\nOK\r\n");
-    r = peer_do(3, "{\"op\":\"read\",\"id\":3,\"path\":\"/1/10/1\"}");
+    cJSON *r = peer_do(3, "{\"op\":\"read\",\"id\":3,\"path\":\"/1/10/1\"}");
     assert_code(r, "2.05");
     ck_assert_int_eq((int)nodepeer_num(r, "format"), 0); /* text/plain for one resource */
     assert_value(r, "/1/10/1", "3600");
@@ -180,9 +185,7 @@ START_TEST(registers_and_serves_write_observe_and_read)
 
     /* (c) Observe the firmware update state with pmax 1 s: a CON
      * notification every simulated second, each one a URC on the host. */
-    r = peer_do(4, "{\"op\":\"attributes\",\"id\":4,\"path\":\"/5/0/3\",\"pmax\":1}");
-    assert_code(r, "2.04");
-    cJSON_Delete(r);
+    peer_ok(4, "{\"op\":\"attributes\",\"id\":4,\"path\":\"/5/0/3\",\"pmax\":1}", "2.04");
     r = peer_do(5, "{\"op\":\"observe\",\"id\":5,\"path\":\"/5/0/3\"}");
     assert_code(r, "2.05");
     ck_assert_int_eq((int)nodepeer_num(r, "observe"), 0);
@@ -197,9 +200,7 @@ START_TEST(registers_and_serves_write_observe_and_read)
         cJSON_Delete(n);
         urcs("\r\n+ULWM2MSTAT: 3,721,\"/5/0/3/\"\r\n");
     }
-    r = peer_do(6, "{\"op\":\"cancel\",\"id\":6,\"path\":\"/5/0/3\"}");
-    assert_code(r, "2.05");
-    cJSON_Delete(r);
+    peer_ok(6, "{\"op\":\"cancel\",\"id\":6,\"path\":\"/5/0/3\"}", "2.05");
     ck_assert_int_eq(host_sync(&S, T), 0); /* a notification sent before the cancel arrived */
 
     /* (d) The device object in TLV, decoded by the peer's own codec, says
@@ -232,7 +233,7 @@ START_TEST(server_that_forgot_the_registration_gets_a_new_register)
     ck_assert_msg(nodepeer_start(&P, port, T) == 0, "peer.js did not start again on port %d", port);
 
     ok("AT+ULWM2MREG=721\r", "\r\nOK\r\n");
-    urcs("\r\n+ULWM2MSTAT: 1,721,6\r\n\r\n+ULWM2MSTAT: 1,721,5\r\n");
+    urcs(URCS_UPDATING);
     cJSON_Delete(rd_event("update", "rd/1", "4.04"));
     cJSON *reg = rd_event("register", "rd/1", NULL); /* the new server's first */
     ck_assert_str_eq(nodepeer_str(reg, "ep"), "urn:imei:" IMEI);
@@ -273,16 +274,11 @@ START_TEST(server_triggers_a_registration_update)
 {
     start();
     registers();
-    cJSON *r = peer_do(1, "{\"op\":\"execute\",\"id\":1,\"path\":\"/1/10/8\"}");
-    assert_code(r, "2.04");
-    cJSON_Delete(r);
+    peer_ok(1, "{\"op\":\"execute\",\"id\":1,\"path\":\"/1/10/8\"}", "2.04");
     cJSON *up = rd_event("update", "rd/1", "2.04");
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(up, "query")), 0); /* nothing changed */
     cJSON_Delete(up);
-    urcs("\r\n+ULWM2MSTAT: 1,721,6\r\n"
-         "\r\n+ULWM2MSTAT: 1,721,5\r\n"
-         "\r\n+ULWM2MSTAT: 1,721,3\r\n"
-         "\r\n+ULWM2MSTAT: 2,721,86307\r\n");
+    urcs(URCS_UPDATING "\r\n+ULWM2MSTAT: 1,721,3\r\n\r\n+ULWM2MSTAT: 2,721,86307\r\n");
     stop();
 }
 END_TEST
