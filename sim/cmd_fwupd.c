@@ -77,11 +77,18 @@ static int cmd_UFWINSTALL(cmd_ctx *x)
         nvm_set(&m->nvm, SET_UFWINSTALL_URC, port + 1);
         return AT_OK;
     }
+    /* the FOAT area's package, else one uFOTA downloaded in download-only
+     * mode (app note §3.4.1: "the host can install it using +UFWINSTALL") */
     uint8_t *pkg;
     size_t len;
-    if (modem_stored_package(m, UPD_UFWINSTALL, &pkg, &len))
-        return AT_CME(CME_FILE_NOT_FOUND);
+    update_method how = UPD_UFWINSTALL;
+    if (modem_stored_package(m, how, &pkg, &len)) {
+        how = UPD_UFOTA;
+        if (modem_stored_package(m, how, &pkg, &len))
+            return AT_CME(CME_FILE_NOT_FOUND);
+    }
     free(pkg);
+    m->port[x->port].after_method = how;
     long on = nvm_get(&m->nvm, SET_UFWINSTALL_URC);
     m->port[x->port].after_urcs = id || on;
     m->port[x->port].after_port = id ? port : on ? (int)on - 1 : x->port;

@@ -290,6 +290,8 @@ static void schedule_step(modem *m)
  * from the update procedure mode and returns to the normal mode." */
 static void validation_failed(modem *m)
 {
+    if (m->fw.method == UPD_UFOTA)
+        ufota_install_outcome(m, 0, m->fw.result);
     fw_line(m, "%s: %d", install_urc(m), m->fw.result);
     back_to_old_firmware(m);
 }

@@ -232,8 +232,10 @@ static void do_after_line(modem *m, modem_port *p)
     case AFTER_FWINSTALL: {
         uint8_t *pkg = NULL;
         size_t len = 0;
-        modem_stored_package(m, UPD_UFWINSTALL, &pkg, &len);
-        fwupd_install_stored(m, UPD_UFWINSTALL, pkg, len, p->after_port, p->after_rate, p->after_urcs);
+        modem_stored_package(m, p->after_method, &pkg, &len);
+        if (p->after_method == UPD_UFOTA)
+            ufota_install_begins(m);
+        fwupd_install_stored(m, p->after_method, pkg, len, p->after_port, p->after_rate, p->after_urcs);
         free(pkg);
         break;
     }
@@ -493,6 +495,7 @@ static void stop_everything(modem *m, const char *why)
 {
     clk_timer_stop(m->clk, &m->boot_timer);
     lwm2m_mod_stop(m);
+    ufota_stop(m);
     cmd_sock_stop(m);
     net_stop(m);
     fwupd_stop(m);
@@ -661,6 +664,8 @@ int modem_stored_package(modem *m, update_method how, uint8_t **pkg, size_t *len
 {
     if (how == UPD_UFWINSTALL)
         return modem_file_get(m, "FOAT", FS_FOAT_NAME, pkg, len);
+    if (how == UPD_UFOTA)
+        return ufota_package(m, pkg, len);
     return -ENOENT;
 }
 
@@ -804,6 +809,7 @@ static void boot_timer_cb(clk_timer *t)
         p->greeting_due = nvm_get(&m->nvm, SET_CSGT_MODE) == 1;
         send_greeting(m, p);
     }
+    ufota_boot(m);
     lwm2m_mod_boot(m);
     net_boot(m);
 }
@@ -867,7 +873,10 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
         rc = cmd_sock_init(m);
     if (!rc)
         rc = lwm2m_mod_init(m);
+    if (!rc)
+        rc = ufota_init(m);
     if (rc) {
+        lwm2m_mod_free(m);
         cmd_sock_free(m);
         cmd_table_free(&m->cmds);
         ip_free(m);
@@ -908,6 +917,7 @@ void modem_destroy(modem *m)
     }
     cmd_table_free(&m->cmds);
     lwm2m_mod_free(m);
+    ufota_free(m);
     cmd_sock_free(m);
     ip_free(m);
     fwupd_free(&m->fw);
@@ -1059,6 +1069,7 @@ char *modem_state_json(const modem *m)
     cJSON_AddNumberToObject(fj, "free", (double)fs_free_space(&m->fs));
     cJSON_AddNumberToObject(fj, "files", (double)m->fs.count);
     lwm2m_mod_state_json(m, cJSON_AddObjectToObject(root, "lwm2m"));
+    ufota_state_json(m, cJSON_AddObjectToObject(root, "ufota"));
     add_settings(cJSON_AddObjectToObject(root, "settings"), m);
     char *s = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);

@@ -18,6 +18,7 @@
 #include "nvm.h"
 #include "override.h"
 #include "uart.h"
+#include "ufota.h"
 #include "update_rules.h"
 
 /* What the modem does once the current command line has been answered. */
@@ -64,6 +65,7 @@ typedef struct modem_port {
     uint32_t after_rate; /* AFTER_FWUPD / AFTER_FWINSTALL: the update's rate */
     int after_port;      /* AFTER_FWINSTALL: the port its URCs go to */
     int after_urcs;      /* AFTER_FWINSTALL: they are shown */
+    update_method after_method; /* AFTER_FWINSTALL: the FOAT area's package, or uFOTA's (mode 1) */
     int ipr_pending;     /* +IPR: the new rate applies once OK is out ... */
     uint32_t ipr_rate;   /* ... this one (0 = autobaud) */
     int pumping;         /* port_pump is running (re-entry guard) */
@@ -127,6 +129,7 @@ struct modem {
     ip_state *ip;         /* endpoints, DNS, the radio link (sim/ip.h) */
     struct sock_table *socks; /* the host's sockets (sim/cmd_sock.c) */
     struct lwm2m_mod *lwm2m; /* the LwM2M client (sim/lwm2m.c) */
+    struct ufota *ufota;     /* the server-driven firmware update (sim/ufota.c) */
     net_world_ops net_world; /* the world behind the radio */
     override_list overrides; /* forced responses (world faults) */
 };

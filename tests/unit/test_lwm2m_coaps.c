@@ -49,7 +49,7 @@ static void cenv_init(cenv *e)
     snprintf(e->opts.psk.identity, sizeof(e->opts.psk.identity), "%s", IDENTITY);
     memcpy(e->opts.psk.key, KEY, 16);
     e->opts.psk.key_len = 16;
-    e->svc = (nw_service_cfg){ IP_UDP, 5684, NW_SVC_CUSTOM, NULL, 0, NULL, NULL, lwm2m_svc_custom, &e->opts, NULL };
+    e->svc = (nw_service_cfg){ .proto = IP_UDP, .port = 5684, .kind = NW_SVC_CUSTOM, .custom = lwm2m_svc_custom, .opts = &e->opts };
     e->host = (nw_host_cfg){ (char *)"lwm2m.test", 0xCB007109, NULL, &e->svc, 1, { 0 } };
     nw_config cfg = { &e->host, 1 };
     ck_assert_int_eq(networld_create(&e->w, &e->h.clock, &cfg, NULL), 0);
