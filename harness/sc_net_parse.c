@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "campaign.h"
 #include "http_service.h"
 #include "sc_json.h"
 #include "sc_parse.h"
@@ -65,13 +66,16 @@ static int parse_script_step(sc_pctx *c, const cJSON *o, nw_step *st)
 static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
 {
     static const char *const keys[] = { "tcp", "udp", "serve", "script", "note", NULL };
-    static const char *what = "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, http)";
+    static const char *what =
+        "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, http, lwm2m, coap-files)";
     if (sc_expect_object(c, o, what))
         return -1;
-    const cJSON *serve_http = cJSON_GetObjectItemCaseSensitive(o, "serve");
-    if (cJSON_IsString(serve_http) && !strcmp(serve_http->valuestring, "http"))
+    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(o, "serve");
+    if (cJSON_IsString(sv) && !strcmp(sv->valuestring, "http"))
         return http_service_parse(c, o, s); /* harness/http_service.h: its own fields */
-    if (sc_check_keys(c, o, keys))
+    int lwm2m = cJSON_IsString(sv) && !strcmp(sv->valuestring, "lwm2m");
+    int cfiles = cJSON_IsString(sv) && !strcmp(sv->valuestring, "coap-files");
+    if (!lwm2m && !cfiles && sc_check_keys(c, o, keys))
         return -1;
     int tcp = cJSON_GetObjectItemCaseSensitive(o, "tcp") != NULL;
     int udp = cJSON_GetObjectItemCaseSensitive(o, "udp") != NULL;
@@ -82,6 +86,10 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
         return -1;
     s->proto = tcp ? IP_TCP : IP_UDP;
     s->port = (uint16_t)port;
+    if (lwm2m)
+        return sc_parse_lwm2m_service(c, o, s);
+    if (cfiles)
+        return sc_parse_coap_files_service(c, o, s);
     char *serve = NULL;
     if (sc_req_string(c, o, "serve", &serve) < 0)
         return -1;
@@ -93,7 +101,9 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
     else if (!strcmp(serve, "script"))
         s->kind = NW_SVC_SCRIPT;
     else
-        rc = sc_fail_at(c, "serve", "expected \"echo\", \"sink\", \"script\" or \"http\", got \"%s\"", serve);
+        rc = sc_fail_at(c, "serve",
+                        "expected \"echo\", \"sink\", \"script\", \"http\", \"lwm2m\" or \"coap-files\", got \"%s\"",
+                        serve);
     free(serve);
     if (rc)
         return -1;
@@ -260,7 +270,7 @@ static int parse_host(sc_pctx *c, const cJSON *o, nw_host_cfg *h)
             }
         }
         sc_pop(c, mark);
-        if (rc)
+        if (rc || sc_check_lwm2m_host(c, h))
             return -1;
     }
     const cJSON *faults = cJSON_GetObjectItemCaseSensitive(o, "faults");

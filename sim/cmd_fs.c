@@ -195,8 +195,9 @@ static int cmd_UDWNFILE(cmd_ctx *x)
         return CMD_BAD_PARAM;
     if ((r = arg_name_tag(c, 0, 2, &name, &tag)))
         return r;
-    if (tag == FS_TAG_FOAT && x->m->fwdl != FWDL_NONE)
-        return AT_CME(CME_NOT_ALLOWED); /* App. B: another firmware download runs */
+    /* App. B: another firmware download runs (+UHTTPC=..,100, uFOTA) */
+    if (tag == FS_TAG_FOAT && (x->m->fwdl != FWDL_NONE || ufota_downloading(x->m)))
+        return AT_CME(CME_NOT_ALLOWED);
     int rc = cmd_download_open(x, tag, name, c->args[0].len, (size_t)size);
     if (rc)
         return fs_result(rc);
@@ -205,7 +206,7 @@ static int cmd_UDWNFILE(cmd_ctx *x)
 
 int modem_fwdl_busy(const modem *m)
 {
-    if (m->fwdl != FWDL_NONE)
+    if (m->fwdl != FWDL_NONE || ufota_downloading(m))
         return 1;
     for (int i = 0; i < MODEM_PORTS; i++)
         if (m->port[i].dl.w.active && m->port[i].dl.w.tag == FS_TAG_FOAT)

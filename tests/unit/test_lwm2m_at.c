@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/coap_files.h"
 #include "harness/networld.h"
 #include "memhost.h"
 #include "protocol/coap_ep.h"
@@ -58,12 +59,7 @@ static void rd_datagram(void *svc, networld *w, net_addr from, net_addr to, cons
         bytebuf_free(&path);
         bytebuf_free(&q);
     }
-    for (size_t i = 0; i < s->out.ndg; i++) {
-        size_t len;
-        const uint8_t *d = coap_out_datagram(&s->out, i, &len);
-        nw_send_datagram(w, to, from, d, len);
-    }
-    coap_out_clear(&s->out);
+    coap_out_send_world(w, to, from, &s->out);
 }
 
 static const nw_service_ops rd_ops = { .datagram = rd_datagram };
@@ -82,7 +78,7 @@ static void env_boot(const char *dir, const char *uri)
     memset(&E.srv, 0, sizeof E.srv);
     coap_ep_init(&E.srv.ep, NULL);
     coap_out_init(&E.srv.out);
-    nw_service_cfg svc = { IP_UDP, 5683, NW_SVC_CUSTOM, NULL, 0, &rd_ops, &E.srv };
+    nw_service_cfg svc = { .proto = IP_UDP, .port = 5683, .kind = NW_SVC_CUSTOM, .ops = &rd_ops, .svc = &E.srv };
     nw_host_cfg host = { (char *)"lwm2m.test", SRV_IP, NULL, &svc, 1, { 0 } };
     nw_config cfg = { &host, 1 };
     ck_assert_int_eq(networld_create(&E.w, &E.h.clock, &cfg, NULL), 0);
