@@ -418,8 +418,13 @@ static nw_conn *conn_by_id(const networld *w, uint64_t id)
     return NULL;
 }
 
-static void conn_remove(nw_conn *c)
+/* The connection is over, whichever side ended it: a custom service hears
+ * it once (its per-connection state goes), then the connection goes. */
+static void conn_remove(nw_conn *c, int err)
 {
+    if (c->svc && c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops && c->svc->cfg.ops->closed)
+        c->svc->cfg.ops->closed(c->svc->cfg.svc, c->cs, c, err);
+    c->cs = NULL;
     nw_conn **pp = &c->w->conns;
     while (*pp && *pp != c)
         pp = &(*pp)->next;
@@ -450,7 +455,7 @@ static void conn_flush(nw_conn *c)
     if (c->fin_pending) {
         c->dead = 1;
         modem_world_tcp_closed(w->m, c->id, 0);
-        conn_remove(c);
+        conn_remove(c, 0);
     }
 }
 
@@ -470,7 +475,7 @@ void nw_conn_close(nw_conn *c, int abort)
         c->dead = 1;
         if (c->w->m)
             modem_world_tcp_closed(c->w->m, c->id, -ECONNRESET);
-        conn_remove(c);
+        conn_remove(c, -ECONNRESET);
         return;
     }
     c->fin_pending = 1;
@@ -695,9 +700,7 @@ static void run_close(networld *w, work *k)
     wlog(w, "peer tcp closed by module conn=%llu%s", (unsigned long long)c->id, k->flag ? " reset" : "");
     c->dead = 1;
     /* echo, sink and scripts have nothing more to say: the connection ends */
-    if (c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops && c->svc->cfg.ops->closed)
-        c->svc->cfg.ops->closed(c->svc->cfg.svc, c->cs, c, k->flag ? -ECONNRESET : 0);
-    conn_remove(c);
+    conn_remove(c, k->flag ? -ECONNRESET : 0);
 }
 
 static void run_udp(networld *w, work *k)

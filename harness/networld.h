@@ -35,8 +35,10 @@ typedef struct nw_service_ops {
      * NULL); *refuse = 1 refuses it. */
     void *(*accept)(void *svc, nw_conn *c, int *refuse);
     void (*data)(void *svc, void *cs, nw_conn *c, const uint8_t *p, size_t n);
-    /* The module closed (err 0: FIN) or the connection broke; the service
-     * must not use c afterwards. */
+    /* The connection is over (err 0: a FIN, -ECONNRESET: a reset), whoever
+     * ended it: the module, a fault, or the service's own nw_conn_close
+     * once it takes effect (it may run inside that call).  Once, before c
+     * goes: the service frees cs and must not use c or cs afterwards. */
     void (*closed)(void *svc, void *cs, nw_conn *c, int err);
     /* A datagram from the module to this service's port. */
     void (*datagram)(void *svc, networld *w, net_addr from, net_addr to, const uint8_t *p, size_t n);
