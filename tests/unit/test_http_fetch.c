@@ -513,6 +513,7 @@ START_TEST(uri_stop_mid_transfer_and_nothing_follows)
     ck_assert_int_eq(g.done, 0);
     ck_assert_uint_eq(g.data.len, had);
     ck_assert(mh_event_seen(&e.h, "http fetch id=1 cancelled"));
+    bytebuf_free(&g.data);
     /* a caller that keeps it past done() and stops it later */
     ck_assert_int_eq(dl_start(&e, &g, "http://pkg.test/pkg", 449000), 0);
     g.stop_in_done = 0;
