@@ -260,6 +260,39 @@ START_TEST(incoming_connection_on_a_listening_socket)
 }
 END_TEST
 
+/* A host that connects to the module and speaks at once (an FTP server's
+ * active-mode data connection): its first bytes ride behind the SYN and
+ * must land, not be dropped for want of an endpoint. */
+static const nw_service_ops talker_ops = { 0 };
+
+START_TEST(a_host_connecting_to_the_module_may_send_at_once)
+{
+    env e;
+    env_init(&e, 1, NULL);
+    ck_assert_str_eq(cmd(&e, "AT+USOCR=6\r"), "\r\n+USOCR: 0\r\n\r\nOK\r\n");
+    ck_assert_str_eq(cmd(&e, "AT+USOLI=0,1200\r"), "\r\nOK\r\n");
+    char ip[32], want[160];
+    ck_assert_int_eq(sscanf(cmd(&e, "AT+CGPADDR=1\r"), "\r\n+CGPADDR: 1,\"%31[^\"]\"", ip), 1);
+    ip4 module;
+    ck_assert_int_eq(ip4_parse(ip, &module), 0);
+    nw_conn *c = NULL;
+    net_addr from = { 0xCB007109, 20 };
+    /* not the module's address, nothing listening */
+    ck_assert_int_eq(networld_connect_module(e.w, from, (net_addr){ module + 1, 1200 }, &talker_ops, NULL, NULL, &c),
+                     -EHOSTUNREACH);
+    ck_assert_int_eq(networld_connect_module(e.w, from, (net_addr){ module, 1201 }, &talker_ops, NULL, NULL, &c),
+                     -ECONNREFUSED);
+    ck_assert_int_eq(networld_connect_module(e.w, from, (net_addr){ module, 1200 }, &talker_ops, NULL, NULL, &c), 0);
+    nw_conn_send(c, "hello", 5);
+    ck_assert_uint_eq(nw_conn_pending(c), 0); /* the module took it with the SYN */
+    mh_advance(&e.h, SIM_S(1));
+    snprintf(want, sizeof(want), "\r\n+UUSOLI: 1,\"203.0.113.9\",20,0,\"%s\",1200\r\n\r\n+UUSORD: 1,5\r\n", ip);
+    ck_assert_str_eq(mh_take(&e.h), want);
+    ck_assert_str_eq(cmd(&e, "AT+USORD=1,10\r"), "\r\n+USORD: 1,5,\"hello\"\r\n\r\nOK\r\n");
+    env_free(&e);
+}
+END_TEST
+
 START_TEST(async_connect_reports_by_urc)
 {
     env e;
@@ -288,6 +321,7 @@ int main(void)
     suite_add_tcase(s, t);
     t = tcase_create("adversarial");
     tcase_add_test(t, close_while_bytes_are_in_flight);
+    tcase_add_test(t, a_host_connecting_to_the_module_may_send_at_once);
     tcase_add_test(t, udp_peer_faster_than_the_host_reads);
     tcase_add_test(t, incoming_connection_on_a_listening_socket);
     tcase_add_test(t, async_connect_reports_by_urc);
