@@ -44,6 +44,7 @@ struct nw_conn {
     int dead;
     int drain_due;       /* a drained() notification is queued */
     int dynamic;         /* served by a port the host opened at run time, not one of its services */
+    int svc_closed;      /* the service closed it: it hears nothing more of it */
     uint64_t from_module;
     /* script services */
     size_t step;
@@ -284,7 +285,7 @@ void networld_destroy(networld *w)
     while (w->conns) {
         nw_conn *c = w->conns;
         w->conns = c->next;
-        if (c->svc && c->svc->cfg.ops && c->svc->cfg.ops->closed)
+        if (c->svc && c->svc->cfg.ops && c->svc->cfg.ops->closed && !c->svc_closed)
             c->svc->cfg.ops->closed(c->svc->cfg.svc, c->cs, c, -ECONNABORTED);
         conn_free(c);
     }
@@ -460,6 +461,7 @@ void nw_conn_close(nw_conn *c, int abort)
         return;
     }
     c->fin_pending = 1;
+    c->svc_closed = 1;
     conn_flush(c);
 }
 
@@ -558,7 +560,7 @@ static void service_data(nw_conn *c, const uint8_t *p, size_t n)
         script_run(c);
         break;
     case NW_SVC_CUSTOM:
-        if (c->svc->cfg.ops->data)
+        if (c->svc->cfg.ops->data && !c->svc_closed)
             c->svc->cfg.ops->data(c->svc->cfg.svc, c->cs, c, p, n);
         break;
     }
@@ -667,6 +669,10 @@ static void run_connect(networld *w, work *k)
     modem_world_tcp_connected(w->m, k->id, 0);
     if (svc->cfg.kind == NW_SVC_SCRIPT)
         script_run(c); /* a script may speak first */
+    if (svc->cfg.kind == NW_SVC_CUSTOM && svc->cfg.ops->drained && !c->drain_due) {
+        c->drain_due = 1; /* nothing to drain yet: a go-ahead to send, from the timer */
+        work_add(w, W_DRAINED, c->id, 0);
+    }
 }
 
 static void run_data(networld *w, work *k)
@@ -693,7 +699,7 @@ static void run_close(networld *w, work *k)
     wlog(w, "peer tcp closed by module conn=%llu%s", (unsigned long long)c->id, k->flag ? " reset" : "");
     c->dead = 1;
     /* echo, sink and scripts have nothing more to say: the connection ends */
-    if (c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops->closed)
+    if (c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops->closed && !c->svc_closed)
         c->svc->cfg.ops->closed(c->svc->cfg.svc, c->cs, c, k->flag ? -ECONNRESET : 0);
     conn_remove(c);
 }

@@ -52,7 +52,9 @@ typedef struct nw_service_ops {
 
 /* What a service can do. */
 void nw_conn_send(nw_conn *c, const void *p, size_t n);
-/* FIN after the bytes sent so far (abort 0) or RST (abort 1). */
+/* FIN after the bytes sent so far (abort 0) or RST (abort 1).  Either way
+ * the service hears nothing more of c (no data, closed or drained) and
+ * must not use it again. */
 void nw_conn_close(nw_conn *c, int abort);
 net_addr nw_conn_peer(const nw_conn *c);
 networld *nw_conn_world(const nw_conn *c);

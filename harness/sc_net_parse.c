@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ftp_service.h"
 #include "sc_json.h"
 #include "sc_parse.h"
 
@@ -64,8 +65,13 @@ static int parse_script_step(sc_pctx *c, const cJSON *o, nw_step *st)
 static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
 {
     static const char *const keys[] = { "tcp", "udp", "serve", "script", "note", NULL };
-    static const char *what = "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script)";
-    if (sc_expect_object(c, o, what) || sc_check_keys(c, o, keys))
+    static const char *what = "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, ftp)";
+    if (sc_expect_object(c, o, what))
+        return -1;
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "serve");
+    if (cJSON_IsString(kind) && !strcmp(kind->valuestring, "ftp")) /* harness/ftp_service.h */
+        return ftp_service_parse(c, o, s);
+    if (sc_check_keys(c, o, keys))
         return -1;
     int tcp = cJSON_GetObjectItemCaseSensitive(o, "tcp") != NULL;
     int udp = cJSON_GetObjectItemCaseSensitive(o, "udp") != NULL;
@@ -87,7 +93,7 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
     else if (!strcmp(serve, "script"))
         s->kind = NW_SVC_SCRIPT;
     else
-        rc = sc_fail_at(c, "serve", "expected \"echo\", \"sink\" or \"script\", got \"%s\"", serve);
+        rc = sc_fail_at(c, "serve", "expected \"echo\", \"sink\", \"script\" or \"ftp\", got \"%s\"", serve);
     free(serve);
     if (rc)
         return -1;

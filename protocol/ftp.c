@@ -752,8 +752,9 @@ void ftp_client_abort(ftp_client *c, int code, ftp_out *o)
 void ftp_client_timeout(ftp_client *c, ftp_out *o)
 {
     ftp_state was = c->state;
-    if (was == FTPS_CLOSED || was == FTPS_READY)
+    if (was == FTPS_CLOSED)
         return;
     session_over(c, o, 0);
-    finish(c, o, was == FTPS_QUIT ? FTP_OK : FTP_FAIL_TIMEOUT, 0, 0);
+    if (was != FTPS_READY) /* an idle session just ends */
+        finish(c, o, was == FTPS_QUIT ? FTP_OK : FTP_FAIL_TIMEOUT, 0, 0);
 }

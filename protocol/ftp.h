@@ -228,7 +228,7 @@ void ftp_client_data_done(ftp_client *c, int err, ftp_out *o);
  * connection is reset, the server's final reply awaited, then DONE with
  * FTP_FAIL_LOCAL and `code`. */
 void ftp_client_abort(ftp_client *c, int code, ftp_out *o);
-/* Nothing moved for too long: everything is dropped, DONE with
+/* Nothing moved for too long: everything is dropped (CLOSE), DONE with
  * FTP_FAIL_TIMEOUT when an operation ran.  The session is over. */
 void ftp_client_timeout(ftp_client *c, ftp_out *o);
 /* Forget the session without a word (power off). */

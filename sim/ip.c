@@ -333,8 +333,12 @@ static void ep_timer_cb(clk_timer *t)
     if (e->notify_connected) {
         e->notify_connected = 0;
         if (cb.connected) {
+            /* the peer may have spoken in the same instant: its news
+             * follows from the next run of this timer */
+            if (e->pending_accept || e->notify_readable || e->notify_closed || e->notify_writable)
+                ep_notify(e);
             cb.connected(cb.ctx, e, e->state == EP_OPEN ? 0 : e->err);
-            return; /* anything else pending was re-armed by ep_notify */
+            return;
         }
     }
     while (e->pending_accept) {

@@ -279,6 +279,7 @@ START_TEST(anonymous_login_and_user_without_password)
     ck_assert_str_eq(reply(&t, "331 send email\r\n"), "> PASS anonymous@");
     ck_assert_str_eq(reply(&t, "230 ok\r\n"), "DONE ok 230");
     /* 230 right after USER: no PASS */
+    ftp_out_free(&t.o);
     cl_init(&t, "guest", "", 1);
     connect_control(&t);
     ck_assert_str_eq(reply(&t, "220 hi\r\n"), "> USER guest");
@@ -571,6 +572,11 @@ START_TEST(logout_timeout_abort_and_421)
     ck_assert(!ftp_client_logged_in(&t.c));
     ftp_client_timeout(&t.c, &t.o); /* nothing left to time out */
     ck_assert_str_eq(acts(&t), "");
+    /* an idle session just ends */
+    login(&t);
+    ftp_client_timeout(&t.c, &t.o);
+    ck_assert_str_eq(acts(&t), "CLOSE");
+    ck_assert(!ftp_client_logged_in(&t.c));
     /* the caller gives up (file system full): the server's reply ends it */
     login(&t);
     retr_until_150(&t, "f");
