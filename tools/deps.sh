@@ -6,9 +6,9 @@
 set -eu
 need="build-essential cmake pkg-config libuv1-dev libcjson-dev zlib1g-dev check libssl-dev"
 case "${1:-build}" in
-  test) need="$need lrzsz python3 python3-xmodem socat libcoap3-bin" ;;
+  test) need="$need lrzsz python3 python3-xmodem socat libcoap3-bin python3-pyftpdlib" ;;
   fuzz) need="$need clang" ;;
-  ci)   need="$need lrzsz python3 python3-xmodem socat libcoap3-bin clang" ;;
+  ci)   need="$need lrzsz python3 python3-xmodem socat libcoap3-bin python3-pyftpdlib clang" ;;
 esac
 missing=""
 for p in $need; do
