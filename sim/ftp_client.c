@@ -737,14 +737,15 @@ int ftpc_start(modem *m, const ftpc_req *r)
     if (up && bytebuf_append(&d->upload, up->data + d->offset, up->len - d->offset))
         return fail_now(d, FTPE_FS);
     modem_trace_event(m, "ftp start op=%d", d->op);
+    /* no PSD connection first: app note Table 9 shows 8,12 for +UFTPC=100 */
+    if (ip_bearer_ready(m, IP_USER_HOST))
+        return fail_now(d, FTPE_NO_PSD);
     if (d->op == FTPC_LOGIN && d->cl.state != FTPS_CLOSED)
         return fail_now(d, FTPE_LOGGED_IN);
     if (d->op == FTPC_LOGIN && !d->prof.ip[0] && !d->prof.name[0])
         return fail_now(d, FTPE_NO_SERVER);
     if (d->op != FTPC_LOGIN && !ftp_client_logged_in(&d->cl))
         return fail_now(d, FTPE_NOT_LOGGED_IN);
-    if (ip_bearer_ready(m, IP_USER_HOST))
-        return fail_now(d, FTPE_NO_PSD);
     if (d->prof.secure)
         modem_trace_event(m, "ftp secure=1 profile=%d: TLS is not simulated, the session is in clear",
                           d->prof.sec_profile);
