@@ -8,7 +8,7 @@
  * (checked on disk), and logs out.
  *
  * Runs at --time-scale 10 with +UFTP=5 at 600 s: the server answers in
- * wall time.  Waits only bound a failing test. */
+ * wall time.  Waits only bound a failing test.  (Also checks --fs-size.) */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -252,9 +252,10 @@ START_TEST(passive_and_active_against_pyftpdlib)
 {
     server_start();
     const char *const args[] = { "--boot-time", "500ms", "--time-scale", "10", "--host", "ftp.test=127.0.0.1",
-                                 NULL };
+                                 "--fs-size", "2M", NULL };
     ck_assert_int_eq(simproc_start(&S, args), 0);
     bring_up();
+    ok("AT+ULSTFILE=1\r", "\r\n+ULSTFILE: 2097152\r\n\r\nOK\r\n"); /* --fs-size */
     char line[64];
     snprintf(line, sizeof(line), "AT+UFTP=7,%d\r", port);
     ok("AT+UFTP=1,\"ftp.test\"\r", "\r\nOK\r\n");
