@@ -157,6 +157,8 @@ void nw_config_free(nw_config *c)
             steps_free(h->svcs[k].steps, h->svcs[k].nsteps);
             if (svc_owned(&h->svcs[k]))
                 h->svcs[k].ops->destroy(h->svcs[k].svc);
+            if (h->svcs[k].opts_free)
+                h->svcs[k].opts_free(h->svcs[k].opts);
         }
         free(h->svcs);
         free(h->name);
@@ -191,7 +193,9 @@ static void host_free(nw_host *h)
 {
     for (size_t k = 0; k < h->nsvcs; k++) {
         steps_free(h->svcs[k].cfg.steps, h->svcs[k].cfg.nsteps);
-        if (svc_owned(&h->svcs[k].cfg) && h->svcs[k].cfg.svc)
+        /* the world's clone, or a service bound to the world (destroyed
+         * with it, as networld_bind_service says) */
+        if (h->svcs[k].cfg.ops && h->svcs[k].cfg.ops->destroy && h->svcs[k].cfg.svc)
             h->svcs[k].cfg.ops->destroy(h->svcs[k].cfg.svc);
     }
     free(h->svcs);
@@ -222,6 +226,8 @@ int networld_add_host(networld *w, const nw_host_cfg *hc)
     }
     for (size_t k = 0; k < hc->nsvcs; k++) {
         h->svcs[k].cfg = hc->svcs[k];
+        h->svcs[k].cfg.opts = NULL; /* the config's, not the world's */
+        h->svcs[k].cfg.opts_free = NULL;
         h->svcs[k].host = h;
         h->nsvcs = k + 1;
         if (svc_owned(&hc->svcs[k]))
@@ -361,6 +367,34 @@ static nw_svc *service_at(nw_host *h, ip_proto proto, uint16_t port)
         if (h->svcs[k].cfg.proto == proto && h->svcs[k].cfg.port == port)
             return &h->svcs[k];
     return NULL;
+}
+
+int networld_bind_service(networld *w, const char *host, ip_proto proto, uint16_t port, const nw_service_ops *ops,
+                          void *svc)
+{
+    nw_host *h = host_by_name(w, host);
+    if (!h)
+        return -ENOENT;
+    nw_svc *s = service_at(h, proto, port);
+    if (!s) {
+        nw_svc *ns = realloc(h->svcs, (h->nsvcs + 1) * sizeof(*ns));
+        if (!ns)
+            return -ENOMEM;
+        h->svcs = ns;
+        s = &h->svcs[h->nsvcs++];
+        memset(s, 0, sizeof(*s));
+        s->host = h;
+        s->cfg.proto = proto;
+        s->cfg.port = port;
+        /* TCP connections point at their service: refresh them after the move */
+        for (nw_conn *c = w->conns; c; c = c->next)
+            if (c->host == h)
+                c->svc = service_at(h, IP_TCP, c->local.port);
+    }
+    s->cfg.kind = NW_SVC_CUSTOM;
+    s->cfg.ops = ops;
+    s->cfg.svc = svc;
+    return 0;
 }
 
 /* ---------------- the work queue ---------------- */
@@ -560,7 +594,7 @@ static void service_data(nw_conn *c, const uint8_t *p, size_t n)
         script_run(c);
         break;
     case NW_SVC_CUSTOM:
-        if (c->svc->cfg.ops->data && !c->svc_closed)
+        if (c->svc->cfg.ops && c->svc->cfg.ops->data && !c->svc_closed)
             c->svc->cfg.ops->data(c->svc->cfg.svc, c->cs, c, p, n);
         break;
     }
@@ -655,7 +689,7 @@ static void run_connect(networld *w, work *k)
     bytebuf_init(&c->in);
     clk_timer_init(&c->timer, script_timer_cb, c);
     int refuse = 0;
-    if (svc->cfg.kind == NW_SVC_CUSTOM && svc->cfg.ops->accept)
+    if (svc->cfg.kind == NW_SVC_CUSTOM && svc->cfg.ops && svc->cfg.ops->accept)
         c->cs = svc->cfg.ops->accept(svc->cfg.svc, c, &refuse);
     if (refuse) {
         conn_free(c);
@@ -699,7 +733,7 @@ static void run_close(networld *w, work *k)
     wlog(w, "peer tcp closed by module conn=%llu%s", (unsigned long long)c->id, k->flag ? " reset" : "");
     c->dead = 1;
     /* echo, sink and scripts have nothing more to say: the connection ends */
-    if (c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops->closed && !c->svc_closed)
+    if (c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops && c->svc->cfg.ops->closed && !c->svc_closed)
         c->svc->cfg.ops->closed(c->svc->cfg.svc, c->cs, c, k->flag ? -ECONNRESET : 0);
     conn_remove(c);
 }
@@ -726,7 +760,7 @@ static void run_udp(networld *w, work *k)
     case NW_SVC_SINK: break;
     case NW_SVC_SCRIPT: script_datagram(w, &svc->cfg, k->src, k->dst, k->data, k->len); break;
     case NW_SVC_CUSTOM:
-        if (svc->cfg.ops->datagram)
+        if (svc->cfg.ops && svc->cfg.ops->datagram)
             svc->cfg.ops->datagram(svc->cfg.svc, w, k->src, k->dst, k->data, k->len);
         break;
     }
@@ -912,7 +946,7 @@ static nw_listener *listener_node(networld *w, ip4 ip, uint16_t port, const nw_s
     if (!l)
         return NULL;
     l->ip = ip;
-    l->svc.cfg = (nw_service_cfg){ IP_TCP, port, NW_SVC_CUSTOM, NULL, 0, ops, svc };
+    l->svc.cfg = (nw_service_cfg){ .proto = IP_TCP, .port = port, .kind = NW_SVC_CUSTOM, .ops = ops, .svc = svc };
     l->next = w->listeners;
     w->listeners = l;
     return l;

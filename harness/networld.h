@@ -43,7 +43,8 @@ typedef struct nw_service_ops {
     void (*destroy)(void *svc);
     /* A world keeps clone(svc) of a configured service (state of its own,
      * destroyed with the world) and nw_config_free destroys the config's.
-     * Without clone the service is shared and neither destroys it. */
+     * Without clone the world shares it and destroys it (if destroy is
+     * set) at networld_destroy, as networld_bind_service does. */
     void *(*clone)(void *svc);
     /* Everything sent on c has been taken by the module: room for more
      * (called from the world's timer, never inside nw_conn_send). */
@@ -107,6 +108,13 @@ typedef struct nw_service_cfg {
     size_t nsteps;
     const nw_service_ops *ops; /* CUSTOM */
     void *svc;
+    /* CUSTOM services a later subsystem parses from the world ("serve":
+     * "lwm2m"): its name (a static string), and its options, owned by the
+     * config.  The subsystem binds ops and svc once the world exists
+     * (networld_bind_service); until then the port drops what it gets. */
+    const char *custom;
+    void *opts;
+    void (*opts_free)(void *opts);
 } nw_service_cfg;
 
 /* Faults of one host; the world action "host" changes them at run time. */
@@ -164,6 +172,11 @@ int networld_set_faults(networld *w, const char *host, const nw_faults *f);
 int networld_get_faults(networld *w, const char *host, nw_faults *f);
 /* Add a host at run time (later subsystems register their servers). */
 int networld_add_host(networld *w, const nw_host_cfg *h);
+/* Serve proto/port of host with ops and svc (a CUSTOM service declared in
+ * the config, or a new one).  The world does not own svc (ops->destroy is
+ * called at networld_destroy if set).  0, -ENOENT (no such host), -ENOMEM. */
+int networld_bind_service(networld *w, const char *host, ip_proto proto, uint16_t port, const nw_service_ops *ops,
+                          void *svc);
 /* The address of a simulated host (0 if unknown). */
 ip4 networld_host_ip(const networld *w, const char *name);
 

@@ -65,13 +65,15 @@ static int parse_script_step(sc_pctx *c, const cJSON *o, nw_step *st)
 static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
 {
     static const char *const keys[] = { "tcp", "udp", "serve", "script", "note", NULL };
-    static const char *what = "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, ftp)";
+    static const char *what =
+        "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, lwm2m, ftp)";
     if (sc_expect_object(c, o, what))
         return -1;
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "serve");
-    if (cJSON_IsString(kind) && !strcmp(kind->valuestring, "ftp")) /* harness/ftp_service.h */
+    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(o, "serve");
+    if (cJSON_IsString(sv) && !strcmp(sv->valuestring, "ftp")) /* harness/ftp_service.h */
         return ftp_service_parse(c, o, s);
-    if (sc_check_keys(c, o, keys))
+    int lwm2m = cJSON_IsString(sv) && !strcmp(sv->valuestring, "lwm2m");
+    if (!lwm2m && sc_check_keys(c, o, keys))
         return -1;
     int tcp = cJSON_GetObjectItemCaseSensitive(o, "tcp") != NULL;
     int udp = cJSON_GetObjectItemCaseSensitive(o, "udp") != NULL;
@@ -82,6 +84,8 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
         return -1;
     s->proto = tcp ? IP_TCP : IP_UDP;
     s->port = (uint16_t)port;
+    if (lwm2m)
+        return sc_parse_lwm2m_service(c, o, s);
     char *serve = NULL;
     if (sc_req_string(c, o, "serve", &serve) < 0)
         return -1;
@@ -93,7 +97,8 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
     else if (!strcmp(serve, "script"))
         s->kind = NW_SVC_SCRIPT;
     else
-        rc = sc_fail_at(c, "serve", "expected \"echo\", \"sink\", \"script\" or \"ftp\", got \"%s\"", serve);
+        rc = sc_fail_at(c, "serve", "expected \"echo\", \"sink\", \"script\", \"lwm2m\" or \"ftp\", got \"%s\"",
+                        serve);
     free(serve);
     if (rc)
         return -1;
@@ -260,7 +265,7 @@ static int parse_host(sc_pctx *c, const cJSON *o, nw_host_cfg *h)
             }
         }
         sc_pop(c, mark);
-        if (rc)
+        if (rc || sc_check_lwm2m_host(c, h))
             return -1;
     }
     const cJSON *faults = cJSON_GetObjectItemCaseSensitive(o, "faults");
