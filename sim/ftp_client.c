@@ -55,7 +55,6 @@ struct ftpc {
     int local_code;         /* why we gave the transfer up (FTPE_*) */
     /* the last result (+UFTPER) and App. B */
     int err_class, err_code;
-    int lwm2m_dl;
 };
 
 static ftpc *F(const modem *m) { return m->ftp; }
@@ -718,7 +717,7 @@ int ftpc_start(modem *m, const ftpc_req *r)
     if (r->op == FTPC_GET_DIRECT || r->op == FTPC_PUT_DIRECT)
         return AT_CME(CME_NOT_SUPPORTED);
     if ((r->op == FTPC_FOTA || r->op == FTPC_GET_DIRECT || r->op == FTPC_PUT_DIRECT) &&
-        (d->lwm2m_dl || foat_upload_running(m)))
+        (ufota_downloading(m) || foat_upload_running(m)))
         return AT_CME(CME_NOT_ALLOWED); /* App. B: one firmware download at a time */
     if (r->op == FTPC_GET && fs_name_check(r->local, strlen(r->local)))
         return AT_CME(CME_FFS_INVALID_NAME);
@@ -767,7 +766,6 @@ void ftpc_last_error(const modem *m, int *cls, int *code)
     *code = F(m)->err_code;
 }
 
-void ftpc_set_lwm2m_download(modem *m, int active) { F(m)->lwm2m_dl = active; }
 
 int ftpc_fota_running(const modem *m) { return F(m)->op == FTPC_FOTA; }
 
@@ -807,7 +805,6 @@ void ftpc_stop(modem *m)
     bytebuf_clear(&d->ctrl_pending);
     d->op = -1;
     d->err_class = d->err_code = 0;
-    d->lwm2m_dl = 0;
     ftpc_profile_reset(m, -1);
 }
 

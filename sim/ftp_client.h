@@ -107,10 +107,9 @@ int ftpc_start(modem *m, const ftpc_req *r);
 /* +UFTPER of the last operation. */
 void ftpc_last_error(const modem *m, int *cls, int *code);
 
-/* App. B of the app note: one firmware download at a time.  The LwM2M
- * client (the uFOTA work) sets this while it downloads a package; then
- * +UFTPC=100, 6 and 7 are refused. */
-void ftpc_set_lwm2m_download(modem *m, int active);
+/* App. B of the app note, one firmware download at a time: +UFTPC=100
+ * is refused while uFOTA downloads (ufota_downloading) or a FOAT +UDWNFILE
+ * runs (foat_upload_running). */
 /* 1 while +UFTPC=100 downloads (the LwM2M client must not start a FOTA
  * download, nor may a host socket enter direct link). */
 int ftpc_fota_running(const modem *m);

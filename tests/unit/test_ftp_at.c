@@ -669,23 +669,6 @@ END_TEST
 
 /* ---------------- App. B ---------------- */
 
-START_TEST(fota_download_refused_while_another_download_runs)
-{
-    env e;
-    env_init(&e, "");
-    login(&e, 1);
-    ftpc_set_lwm2m_download(e.h.m, 1);
-    ck_assert_str_eq(cmd(&e, "AT+UFTPC=100,\"/fw/pkg.bin\"\r"), "\r\n+CME ERROR: operation not allowed\r\n");
-    /* other operations go on */
-    cmd(&e, "AT+UFTPC=4,\"a.txt\",\"a.txt\"\r");
-    ck_assert_str_eq(until(&e, "+UUFTPCR:", SIM_S(5)), "\r\n+UUFTPCR: 4,1\r\n");
-    ftpc_set_lwm2m_download(e.h.m, 0);
-    ck_assert_str_eq(cmd(&e, "AT+UFTPC=100,\"/a.txt\"\r"), "\r\nOK\r\n");
-    ck_assert_ptr_nonnull(strstr(until(&e, "+UUFTPCR:", SIM_S(5)), "+UUFTPCR: 100,1,\""));
-    env_free(&e);
-}
-END_TEST
-
 START_TEST(fota_download_is_one_at_a_time_across_uarts)
 {
     env e;
@@ -759,7 +742,6 @@ int main(void)
     tcase_add_test(t, passive_port_unreachable_or_refused);
     tcase_add_test(t, the_bearer_goes_during_a_download);
     tcase_add_test(t, a_reboot_during_a_download_leaves_nothing);
-    tcase_add_test(t, fota_download_refused_while_another_download_runs);
     tcase_add_test(t, fota_download_is_one_at_a_time_across_uarts);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
