@@ -19,7 +19,7 @@
  * listens on); a RETR's data connection reset after N bytes (426 on the
  * control connection) or stalled after N bytes (nothing more, ever); a file
  * that grows by N bytes after each SIZE; any command answered by a fixed
- * reply.  docs/network.md has the reference.
+ * reply.  docs/ftp.md has the reference.
  *
  * Each world that runs the service gets a clone with its own files and log
  * (nw_service_ops.clone): tests find it with networld_service().

@@ -90,17 +90,8 @@ static void md5_hex(const uint8_t *p, size_t n, char hex[33])
 
 static void wait_listening(int p)
 {
-    long long deadline = now_ms() + T;
-    while (now_ms() < deadline) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p),
-                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-        close(fd);
-        if (ok)
-            return;
-        poll(NULL, 0, 20);
-    }
+    if (peer_wait_tcp_listening(p, (int)T) == 0)
+        return;
     char *log = peer_read_log(logpath);
     ck_abort_msg("pyftpdlib never listened on %d: %s", p, log ? log : "(no log)");
 }
