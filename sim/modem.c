@@ -172,9 +172,12 @@ void modem_urc(modem *m, const char *fmt, ...)
     va_start(ap, fmt);
     int n = modem_vformat(text, sizeof(text), fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = (size_t)n;
+    if (n >= 0)
+        modem_urc_bytes(m, text, (size_t)n);
+}
+
+void modem_urc_bytes(modem *m, const void *text, size_t len)
+{
     at_fmt f = modem_fmt(m);
     for (int i = 0; i < MODEM_PORTS; i++) {
         modem_port *p = &m->port[i];
@@ -497,6 +500,7 @@ static void stop_everything(modem *m, const char *why)
     lwm2m_mod_stop(m);
     ufota_stop(m);
     cmd_sock_stop(m);
+    ftpc_stop(m);
     net_stop(m);
     fwupd_stop(m);
     for (int i = 0; i < MODEM_PORTS; i++)
@@ -875,7 +879,11 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
         rc = lwm2m_mod_init(m);
     if (!rc)
         rc = ufota_init(m);
+    if (!rc)
+        rc = ftpc_init(m);
     if (rc) {
+        ftpc_free(m);
+        ufota_free(m);
         lwm2m_mod_free(m);
         cmd_sock_free(m);
         cmd_table_free(&m->cmds);
@@ -917,6 +925,7 @@ void modem_destroy(modem *m)
     }
     cmd_table_free(&m->cmds);
     lwm2m_mod_free(m);
+    ftpc_free(m);
     ufota_free(m);
     cmd_sock_free(m);
     ip_free(m);

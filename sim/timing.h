@@ -28,6 +28,9 @@
       "our choice")                                                                                           \
     X(TIM_TCP_CONNECT_TIMEOUT, "tcp_connect_timeout", SIM_S(30), "a TCP SYN without an answer until the "   \
       "connect fails", "our choice (a stack's SYN retries; ubxlib allows +USOCO 30 s)")                       \
+    X(TIM_FTP_INACTIVITY, "ftp_inactivity", SIM_S(30), "factory value of +UFTP op 5: an FTP session without traffic " \
+      "this long ends (an operation in progress fails, +UFTPER: 8,16)",                                     \
+      "u-blox AT manuals of sister products (+UFTP op 5: 30 s factory-programmed, 0 = never); R5 unverified") \
     X(TIM_RRC_INACTIVITY, "rrc_inactivity", SIM_S(10), "no traffic until the network releases the RRC "    \
       "connection (+CSCON: 0)", "our choice; networks use 5-20 s")                                            \
     X(TIM_FFS_TIMEOUT, "ffs_timeout", SIM_S(20), "+UDWNFILE: a stalled byte stream until FFS TIMEOUT",         \
