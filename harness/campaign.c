@@ -28,6 +28,11 @@ struct campaign {
     /* what the timer does next: ops are never started from inside the
      * server's event delivery */
     int due_start, due_execute, due_observe;
+    /* the Execute was never answered (its ACK lost, or the module reset
+     * first): the server executes again at the next registration */
+    int execute_lost, due_reexecute;
+    /* queue mode: the Execute waits for the client's next check-in */
+    int queued_execute;
     int64_t state, result;
     clk_timer timer;
     void (*log)(void *ctx, const char *text);
@@ -89,6 +94,13 @@ static void timer_cb(clk_timer *t)
         c->due_observe = 0;
         observe_object(c);
     }
+    if (c->due_reexecute) {
+        c->due_reexecute = 0;
+        c->execute_lost = 0;
+        lwm2m_path up = lwm2m_path_oir(5, 0, 2);
+        op(c, LWM2M_SOP_EXECUTE, &up, NULL);
+        emit(c, "campaign execute ep=%s again=1", c->ep);
+    }
     if (c->due_execute) {
         c->due_execute = 0;
         lwm2m_path up = lwm2m_path_oir(5, 0, 2);
@@ -130,8 +142,11 @@ static void on_values(campaign *c, const lwm2m_srv_event *e)
             emit(c, "campaign downloaded ep=%s", c->ep);
             if (c->spec->execute) {
                 c->phase = CP_EXECUTING;
-                c->due_execute = 1;
-                later(c, c->spec->after);
+                c->queued_execute = c->spec->queue;
+                if (!c->queued_execute) {
+                    c->due_execute = 1;
+                    later(c, c->spec->after);
+                }
             }
         } else if (has_result && c->result > 1 && c->state == 0) {
             emit(c, "campaign failed result=%lld", (long long)c->result);
@@ -148,6 +163,19 @@ static void on_values(campaign *c, const lwm2m_srv_event *e)
     }
 }
 
+/* What became of /5/0/2: 2.04 (the module resets to install), 4.05 (not
+ * in State 2), or no answer at all (reason: timeout, reset). */
+static void on_execute_answer(campaign *c, const lwm2m_srv_event *e)
+{
+    if (e->code) {
+        emit(c, "campaign execute answered code=%d.%02d", e->code >> 5, e->code & 31);
+        return;
+    }
+    emit(c, "campaign execute lost reason=%s", e->reason ? e->reason : "none");
+    if (c->phase == CP_EXECUTED)
+        c->execute_lost = 1;
+}
+
 void campaign_server_event(campaign *c, lwm2m_service *v, const lwm2m_srv_event *e)
 {
     if (v != c->srv)
@@ -159,6 +187,11 @@ void campaign_server_event(campaign *c, lwm2m_service *v, const lwm2m_srv_event 
             snprintf(c->ep, sizeof c->ep, "%s", e->ep);
             c->due_start = 1;
             later(c, 0);
+        } else if (c->phase == CP_EXECUTING && c->queued_execute) {
+            /* a queue-mode client is reachable right after it checks in */
+            c->queued_execute = 0;
+            c->due_execute = 1;
+            later(c, c->spec->after);
         } else if (c->phase == CP_WRITTEN || c->phase == CP_EXECUTING) {
             /* the module rebooted mid-campaign (its observations are gone)
              * or checks in: the server observes again (app note §3.1: "at
@@ -173,10 +206,17 @@ void campaign_server_event(campaign *c, lwm2m_service *v, const lwm2m_srv_event 
             c->phase = CP_REPORTING;
             c->state = c->result = -1;
             c->due_observe = 1;
+            c->due_reexecute = c->execute_lost;
             later(c, 0);
         }
         break;
     case LWM2M_SEV_RESPONSE:
+        if (strcmp(e->ep, c->ep))
+            break;
+        if (e->op_kind == LWM2M_SOP_EXECUTE)
+            on_execute_answer(c, e);
+        on_values(c, e);
+        break;
     case LWM2M_SEV_NOTIFY:
         if (!strcmp(e->ep, c->ep))
             on_values(c, e);

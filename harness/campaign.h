@@ -34,6 +34,8 @@ typedef struct sc_campaign {
     int execute;         /* execute /5/0/2 once State is 2 */
     sim_ns after;        /* ... this long after */
     int repeat;          /* start again on every new registration after a failure */
+    int queue;           /* the server waits for the client's next Update before it executes (queue mode, the
+                          * Verizon flow of app note §3.7.1 Table 3) */
 } sc_campaign;
 
 /* Parse world.campaign (harness/sc_campaign_parse.c). */

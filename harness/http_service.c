@@ -252,6 +252,14 @@ static void conn_free(hconn *h)
     free(h);
 }
 
+/* The service ends the connection: FIN after the bytes (abort 0) or RST.
+ * The world says nothing more about it (networld.h): h goes now. */
+static void hang_up(hconn *h, int abort)
+{
+    nw_conn_close(h->c, abort);
+    conn_free(h);
+}
+
 /* The options for this request: the service's, then the file's. */
 static void merge_opts(hs_opts *out, const hs_opts *svc, const hs_opts *file)
 {
@@ -392,18 +400,17 @@ static void pump(hconn *h)
     bytebuf b;
     bytebuf_init(&b);
     make(h, &b, piece);
-    nw_conn *c = h->c;
     size_t sent = b.len;
     if (sent)
-        nw_conn_send(c, b.data, b.len);
+        nw_conn_send(h->c, b.data, b.len);
     bytebuf_free(&b);
     if (h->phase == G_DONE || h->closing) {
         if (!h->closing || !h->o.abort)
-            nw_conn_close(c, 0);     /* FIN after the bytes */
+            hang_up(h, 0);           /* FIN after the bytes */
         else if (sent)
             h->rst_when_drained = 1; /* the bytes first, then the RST */
         else
-            nw_conn_close(c, 1);
+            hang_up(h, 1);
         return;
     }
     if (!h->stalled && (h->o.set & O_RATE))
@@ -749,10 +756,11 @@ static void svc_drained(void *svc, void *cs, nw_conn *c)
 {
     hconn *h = cs;
     (void)svc;
+    (void)c;
     if (!h || !h->complete)
         return;
     if (h->rst_when_drained) {
-        nw_conn_close(c, 1);
+        hang_up(h, 1);
         return;
     }
     if (!(h->o.set & O_RATE) && !h->stalled && h->phase != G_DONE)

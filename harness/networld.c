@@ -43,6 +43,8 @@ struct nw_conn {
     int blocked;         /* the modem's window is closed: wait for tcp_resume */
     int dead;
     int drain_due;       /* a drained() notification is queued */
+    int dynamic;         /* served by a port the host opened at run time, not one of its services */
+    int svc_closed;      /* the service closed it: it hears nothing more of it */
     uint64_t from_module;
     /* script services */
     size_t step;
@@ -50,6 +52,16 @@ struct nw_conn {
     clk_timer timer;
     nw_conn *next;
 };
+
+/* A port a host opened at run time (networld_listen), or the service behind
+ * connections a host opened to the module (then not open: it accepts
+ * nothing).  Kept until the world ends: connections point at svc. */
+typedef struct nw_listener {
+    nw_svc svc;
+    ip4 ip;
+    int open;
+    struct nw_listener *next;
+} nw_listener;
 
 /* Work recorded by an op, run from the world's timer. */
 typedef enum { W_RESOLVE, W_UDP, W_CONNECT, W_DATA, W_CLOSE, W_RESUME, W_FLUSH, W_DRAINED } work_kind;
@@ -77,6 +89,8 @@ struct networld {
     uint64_t seq;
     clk_timer timer;
     uint32_t next_auto_ip;
+    nw_listener *listeners;
+    uint64_t next_conn;   /* ids of connections the world opens towards the module */
     void (*log)(void *ctx, const char *text);
     void *log_ctx;
 };
@@ -179,7 +193,9 @@ static void host_free(nw_host *h)
 {
     for (size_t k = 0; k < h->nsvcs; k++) {
         steps_free(h->svcs[k].cfg.steps, h->svcs[k].cfg.nsteps);
-        if (svc_owned(&h->svcs[k].cfg) && h->svcs[k].cfg.svc)
+        /* the world's clone, or a service bound to the world (destroyed
+         * with it, as networld_bind_service says) */
+        if (h->svcs[k].cfg.ops && h->svcs[k].cfg.ops->destroy && h->svcs[k].cfg.svc)
             h->svcs[k].cfg.ops->destroy(h->svcs[k].cfg.svc);
     }
     free(h->svcs);
@@ -228,7 +244,7 @@ int networld_add_host(networld *w, const nw_host_cfg *hc)
         for (size_t i = 0; i < w->nhosts; i++)
             if (c->local.ip == w->hosts[i].ip) {
                 c->host = &w->hosts[i];
-                for (size_t k = 0; k < c->host->nsvcs; k++)
+                for (size_t k = 0; k < c->host->nsvcs && !c->dynamic; k++)
                     if (c->host->svcs[k].cfg.port == c->local.port && c->host->svcs[k].cfg.proto == IP_TCP)
                         c->svc = &c->host->svcs[k];
             }
@@ -275,7 +291,7 @@ void networld_destroy(networld *w)
     while (w->conns) {
         nw_conn *c = w->conns;
         w->conns = c->next;
-        if (c->svc && c->svc->cfg.ops && c->svc->cfg.ops->closed)
+        if (c->svc && c->svc->cfg.ops && c->svc->cfg.ops->closed && !c->svc_closed)
             c->svc->cfg.ops->closed(c->svc->cfg.svc, c->cs, c, -ECONNABORTED);
         conn_free(c);
     }
@@ -288,6 +304,11 @@ void networld_destroy(networld *w)
     for (size_t i = 0; i < w->nhosts; i++)
         host_free(&w->hosts[i]);
     free(w->hosts);
+    while (w->listeners) {
+        nw_listener *l = w->listeners;
+        w->listeners = l->next;
+        free(l);
+    }
     free(w);
 }
 
@@ -418,11 +439,12 @@ static nw_conn *conn_by_id(const networld *w, uint64_t id)
     return NULL;
 }
 
-/* The connection is over, whichever side ended it: a custom service hears
- * it once (its per-connection state goes), then the connection goes. */
+/* The connection is over.  A custom service hears it once (its
+ * per-connection state goes) unless it ended the connection itself: then it
+ * let go of c at its nw_conn_close.  Then the connection goes. */
 static void conn_remove(nw_conn *c, int err)
 {
-    if (c->svc && c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops && c->svc->cfg.ops->closed)
+    if (!c->svc_closed && c->svc && c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops && c->svc->cfg.ops->closed)
         c->svc->cfg.ops->closed(c->svc->cfg.svc, c->cs, c, err);
     c->cs = NULL;
     nw_conn **pp = &c->w->conns;
@@ -467,7 +489,8 @@ void nw_conn_send(nw_conn *c, const void *p, size_t n)
     conn_flush(c);
 }
 
-void nw_conn_close(nw_conn *c, int abort)
+/* The host ends c: FIN after the bytes sent so far (abort 0) or RST. */
+static void conn_end(nw_conn *c, int abort)
 {
     if (c->dead)
         return;
@@ -480,6 +503,14 @@ void nw_conn_close(nw_conn *c, int abort)
     }
     c->fin_pending = 1;
     conn_flush(c);
+}
+
+void nw_conn_close(nw_conn *c, int abort)
+{
+    if (c->dead)
+        return;
+    c->svc_closed = 1; /* the service is done with c: no callback about it runs inside this call or later */
+    conn_end(c, abort);
 }
 
 net_addr nw_conn_peer(const nw_conn *c) { return c->peer; }
@@ -577,7 +608,7 @@ static void service_data(nw_conn *c, const uint8_t *p, size_t n)
         script_run(c);
         break;
     case NW_SVC_CUSTOM:
-        if (c->svc->cfg.ops && c->svc->cfg.ops->data)
+        if (c->svc->cfg.ops && c->svc->cfg.ops->data && !c->svc_closed)
             c->svc->cfg.ops->data(c->svc->cfg.svc, c->cs, c, p, n);
         break;
     }
@@ -633,10 +664,21 @@ static void run_resolve(networld *w, work *k)
     modem_world_resolved(w->m, k->id, 0, h->real ? h->real : h->ip);
 }
 
+static nw_listener *listener_at(const networld *w, ip4 ip, uint16_t port)
+{
+    for (nw_listener *l = w->listeners; l; l = l->next)
+        if (l->ip == ip && l->svc.cfg.port == port)
+            return l;
+    return NULL;
+}
+
 static void run_connect(networld *w, work *k)
 {
     nw_host *h = host_by_ip(w, k->dst.ip);
     nw_svc *svc = service_at(h, IP_TCP, k->dst.port);
+    nw_listener *dyn = svc ? NULL : listener_at(w, k->dst.ip, k->dst.port);
+    if (dyn && dyn->open)
+        svc = &dyn->svc;
     char ip[16];
     if (!h || h->faults.unreachable)
         return; /* nothing answers: the module's connect times out */
@@ -656,6 +698,7 @@ static void run_connect(networld *w, work *k)
     c->svc = svc;
     c->peer = k->src;
     c->local = k->dst;
+    c->dynamic = dyn && svc == &dyn->svc;
     bytebuf_init(&c->out);
     bytebuf_init(&c->in);
     clk_timer_init(&c->timer, script_timer_cb, c);
@@ -674,6 +717,10 @@ static void run_connect(networld *w, work *k)
     modem_world_tcp_connected(w->m, k->id, 0);
     if (svc->cfg.kind == NW_SVC_SCRIPT)
         script_run(c); /* a script may speak first */
+    if (svc->cfg.kind == NW_SVC_CUSTOM && svc->cfg.ops->drained && !c->drain_due) {
+        c->drain_due = 1; /* nothing to drain yet: a go-ahead to send, from the timer */
+        work_add(w, W_DRAINED, c->id, 0);
+    }
 }
 
 static void run_data(networld *w, work *k)
@@ -686,7 +733,7 @@ static void run_data(networld *w, work *k)
     if (f->reset_after && c->from_module >= f->reset_after) {
         wlog(w, "peer tcp reset host=%s conn=%llu after=%llu", c->host->name, (unsigned long long)c->id,
              (unsigned long long)c->from_module);
-        nw_conn_close(c, 1);
+        conn_end(c, 1); /* a fault, not the service: it hears closed() */
         return;
     }
     service_data(c, k->data, k->len);
@@ -870,9 +917,114 @@ static void op_tcp_resume(void *ctx, uint64_t conn)
     work_add(w, W_RESUME, conn, 0);
 }
 
+/* The module listens: a simulated peer reaches it at its own address; for
+ * anyone else the fallback world may open a real port (and say where). */
+static void op_tcp_listen(void *ctx, uint16_t port, ip4 peer, net_addr *reach)
+{
+    networld *w = ctx;
+    if (peer && is_simulated(w, peer))
+        return;
+    if (w->has_fallback && w->fallback.tcp_listen)
+        w->fallback.tcp_listen(w->fallback.ctx, port, peer, reach);
+}
+
+static void op_tcp_unlisten(void *ctx, uint16_t port)
+{
+    networld *w = ctx;
+    if (w->has_fallback && w->fallback.tcp_unlisten)
+        w->fallback.tcp_unlisten(w->fallback.ctx, port);
+}
+
 net_world_ops networld_ops(networld *w)
 {
-    net_world_ops o = { op_resolve, op_udp_send, op_udp_unbind, op_tcp_connect, op_tcp_send, op_tcp_close,
-                        op_tcp_resume, w };
+    net_world_ops o = { op_resolve,    op_udp_send,   op_udp_unbind, op_tcp_connect, op_tcp_send,
+                        op_tcp_close,  op_tcp_resume, w,             op_tcp_listen,  op_tcp_unlisten };
     return o;
+}
+
+/* ---------------- ports and connections opened by hosts ---------------- */
+
+net_addr nw_conn_local(const nw_conn *c) { return c->local; }
+size_t nw_conn_pending(const nw_conn *c) { return c->out.len; }
+
+/* The node for host:port, created closed serving ops/svc; NULL when out of
+ * memory or when the port already serves something else. */
+static nw_listener *listener_node(networld *w, ip4 ip, uint16_t port, const nw_service_ops *ops, void *svc)
+{
+    nw_listener *l = listener_at(w, ip, port);
+    if (l)
+        return l->svc.cfg.ops == ops && l->svc.cfg.svc == svc ? l : NULL;
+    l = calloc(1, sizeof(*l));
+    if (!l)
+        return NULL;
+    l->ip = ip;
+    l->svc.cfg = (nw_service_cfg){ .proto = IP_TCP, .port = port, .kind = NW_SVC_CUSTOM, .ops = ops, .svc = svc };
+    l->next = w->listeners;
+    w->listeners = l;
+    return l;
+}
+
+static int port_taken(networld *w, ip4 ip, uint16_t port, const nw_service_ops *ops, void *svc)
+{
+    const nw_listener *l = listener_at(w, ip, port);
+    return service_at(host_by_ip(w, ip), IP_TCP, port) || (l && (l->svc.cfg.ops != ops || l->svc.cfg.svc != svc));
+}
+
+int networld_listen(networld *w, ip4 host, uint16_t port, const nw_service_ops *ops, void *svc)
+{
+    if (!host_by_ip(w, host))
+        return -ENOENT;
+    const nw_listener *l = listener_at(w, host, port);
+    if (port_taken(w, host, port, ops, svc) || (l && l->open))
+        return -EADDRINUSE;
+    nw_listener *n = listener_node(w, host, port, ops, svc);
+    if (!n)
+        return -ENOMEM;
+    n->open = 1;
+    return 0;
+}
+
+void networld_unlisten(networld *w, ip4 host, uint16_t port)
+{
+    nw_listener *l = listener_at(w, host, port);
+    if (l)
+        l->open = 0; /* the node stays: connections it served point at it */
+}
+
+int networld_connect_module(networld *w, net_addr from, net_addr to, const nw_service_ops *ops, void *svc,
+                            void *cs, nw_conn **out)
+{
+    nw_host *h = host_by_ip(w, from.ip);
+    if (!h || !w->m)
+        return -ENOENT;
+    if (to.ip != ip_local_addr(w->m) || h->faults.unreachable)
+        return -EHOSTUNREACH;
+    if (port_taken(w, from.ip, from.port, ops, svc))
+        return -EADDRINUSE;
+    nw_listener *l = listener_node(w, from.ip, from.port, ops, svc);
+    nw_conn *c = l ? calloc(1, sizeof(*c)) : NULL;
+    if (!c)
+        return -ENOMEM;
+    c->w = w;
+    c->id = (1ull << 62) + ++w->next_conn; /* far above the module's own ids */
+    c->host = h;
+    c->svc = &l->svc;
+    c->dynamic = 1;
+    c->peer = to;
+    c->local = from;
+    c->cs = cs;
+    bytebuf_init(&c->out);
+    bytebuf_init(&c->in);
+    clk_timer_init(&c->timer, script_timer_cb, c);
+    int rc = modem_world_tcp_incoming(w->m, c->id, from, to.port);
+    if (rc) {
+        conn_free(c);
+        return rc;
+    }
+    c->next = w->conns;
+    w->conns = c;
+    wlog(w, "peer tcp connect host=%s to=module port=%u conn=%llu", h->name, (unsigned)to.port,
+         (unsigned long long)c->id);
+    *out = c;
+    return 0;
 }

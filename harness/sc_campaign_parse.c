@@ -22,19 +22,39 @@ void sc_campaign_free(sc_campaign *sc)
     free(sc);
 }
 
+/* "server": a host name of the world, or a short server id naming the
+ * factory host of that server (sim/lwm2m.h: LWM2M_UFOTA_URI, 721;
+ * LWM2M_VERIZON_URI, 102). */
+static int parse_server(sc_pctx *c, const cJSON *o, char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "server");
+    if (!v || cJSON_IsString(v))
+        return sc_opt_string(c, o, "server", out) < 0 ? -1 : 0;
+    const char *host = NULL;
+    if (cJSON_IsNumber(v) && v->valuedouble == 721)
+        host = "ucsplwm2m.services.u-blox.com";
+    else if (cJSON_IsNumber(v) && v->valuedouble == 102)
+        host = "vzwdm.sarasim.test";
+    if (!host)
+        return sc_fail_at(c, "server", "expected a host name or a short server id of the module's factory servers "
+                                       "(721 u-blox uFOTA, 102 Verizon)");
+    return (*out = strdup(host)) ? 0 : sc_fail(c, "out of memory");
+}
+
 static int parse_into(sc_pctx *c, const cJSON *o, sc_campaign *sc)
 {
     static const char *const keys[] = { "server", "package", "host", "port", "path", "uri", "execute",
-                                        "after", "repeat", "note", NULL };
+                                        "after", "repeat", "queue", "note", NULL };
     if (sc_expect_object(c, o, "a campaign like {\"package\": {\"package\": {...}}, \"execute\": \"when_downloaded\"}") ||
         sc_check_keys(c, o, keys))
         return -1;
     long port = 5683;
     char *execute = NULL;
-    if (sc_opt_string(c, o, "server", &sc->server) < 0 || sc_opt_string(c, o, "host", &sc->host) < 0 ||
+    if (parse_server(c, o, &sc->server) || sc_opt_string(c, o, "host", &sc->host) < 0 ||
         sc_opt_string(c, o, "path", &sc->path) < 0 || sc_opt_string(c, o, "uri", &sc->uri) < 0 ||
         sc_opt_int(c, o, "port", 1, 65535, &port) < 0 || sc_opt_string(c, o, "execute", &execute) < 0 ||
-        sc_opt_duration(c, o, "after", &sc->after) < 0 || sc_opt_bool(c, o, "repeat", &sc->repeat) < 0) {
+        sc_opt_duration(c, o, "after", &sc->after) < 0 || sc_opt_bool(c, o, "repeat", &sc->repeat) < 0 ||
+        sc_opt_bool(c, o, "queue", &sc->queue) < 0) {
         free(execute);
         return -1;
     }

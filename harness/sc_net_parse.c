@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "campaign.h"
+#include "ftp_service.h"
 #include "http_service.h"
 #include "sc_json.h"
 #include "sc_parse.h"
@@ -67,12 +68,14 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
 {
     static const char *const keys[] = { "tcp", "udp", "serve", "script", "note", NULL };
     static const char *what =
-        "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, http, lwm2m, coap-files)";
+        "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, lwm2m, coap-files, ftp, http)";
     if (sc_expect_object(c, o, what))
         return -1;
     const cJSON *sv = cJSON_GetObjectItemCaseSensitive(o, "serve");
-    if (cJSON_IsString(sv) && !strcmp(sv->valuestring, "http"))
-        return http_service_parse(c, o, s); /* harness/http_service.h: its own fields */
+    if (cJSON_IsString(sv) && !strcmp(sv->valuestring, "ftp")) /* harness/ftp_service.h */
+        return ftp_service_parse(c, o, s);
+    if (cJSON_IsString(sv) && !strcmp(sv->valuestring, "http")) /* harness/http_service.h */
+        return http_service_parse(c, o, s);
     int lwm2m = cJSON_IsString(sv) && !strcmp(sv->valuestring, "lwm2m");
     int cfiles = cJSON_IsString(sv) && !strcmp(sv->valuestring, "coap-files");
     if (!lwm2m && !cfiles && sc_check_keys(c, o, keys))
@@ -102,7 +105,7 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
         s->kind = NW_SVC_SCRIPT;
     else
         rc = sc_fail_at(c, "serve",
-                        "expected \"echo\", \"sink\", \"script\", \"http\", \"lwm2m\" or \"coap-files\", got \"%s\"",
+                        "expected \"echo\", \"sink\", \"script\", \"lwm2m\", \"coap-files\", \"ftp\" or \"http\", got \"%s\"",
                         serve);
     free(serve);
     if (rc)

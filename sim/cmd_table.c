@@ -11,7 +11,7 @@ static const cmd_def *const families[] = {
     cmd_general_defs, cmd_sim_defs,  cmd_net_defs,  cmd_power_defs, cmd_misc_defs, cmd_fs_defs,
     cmd_fwupd_defs,   cmd_gpio_defs, cmd_gnss_defs, cmd_sec_defs,   cmd_time_defs,
     cmd_sock_defs,    cmd_pdp_defs,
-    cmd_lwm2m_defs,   cmd_http_defs,
+    cmd_lwm2m_defs,   cmd_http_defs, cmd_ftp_defs,
     cmd_ufota_defs,
 };
 

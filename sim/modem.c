@@ -172,9 +172,12 @@ void modem_urc(modem *m, const char *fmt, ...)
     va_start(ap, fmt);
     int n = modem_vformat(text, sizeof(text), fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = (size_t)n;
+    if (n >= 0)
+        modem_urc_bytes(m, text, (size_t)n);
+}
+
+void modem_urc_bytes(modem *m, const void *text, size_t len)
+{
     at_fmt f = modem_fmt(m);
     for (int i = 0; i < MODEM_PORTS; i++) {
         modem_port *p = &m->port[i];
@@ -498,6 +501,7 @@ static void stop_everything(modem *m, const char *why)
     cmd_http_stop(m);
     ufota_stop(m);
     cmd_sock_stop(m);
+    ftpc_stop(m);
     net_stop(m);
     fwupd_stop(m);
     for (int i = 0; i < MODEM_PORTS; i++)
@@ -878,7 +882,11 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
         rc = cmd_http_init(m);
     if (!rc)
         rc = ufota_init(m);
+    if (!rc)
+        rc = ftpc_init(m);
     if (rc) {
+        ftpc_free(m);
+        ufota_free(m);
         cmd_http_free(m);
         lwm2m_mod_free(m);
         cmd_sock_free(m);
@@ -922,6 +930,7 @@ void modem_destroy(modem *m)
     cmd_table_free(&m->cmds);
     cmd_http_free(m);
     lwm2m_mod_free(m);
+    ftpc_free(m);
     ufota_free(m);
     cmd_sock_free(m);
     ip_free(m);

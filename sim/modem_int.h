@@ -10,6 +10,7 @@
 #include "../protocol/at.h"
 #include "../protocol/bytebuf.h"
 #include "cmd.h"
+#include "ftp_client.h"
 #include "fwupd.h"
 #include "ip.h"
 #include "lwm2m.h"
@@ -139,6 +140,7 @@ struct modem {
     struct http_mod *http;   /* the +UHTTP profiles and their requests (sim/cmd_http.c) */
     uint64_t http_fetch_ids; /* numbers HTTP exchanges in trace events (sim/http_fetch.c) */
     fwdl_method fwdl;        /* the firmware download in progress (App. B) */
+    struct ftpc *ftp;        /* the FTP client (sim/ftp_client.c) */
     struct ufota *ufota;     /* the server-driven firmware update (sim/ufota.c) */
     net_world_ops net_world; /* the world behind the radio */
     override_list overrides; /* forced responses (world faults) */
@@ -148,6 +150,8 @@ struct modem {
 at_fmt modem_fmt(const modem *m);
 /* Queue a URC on every port that can talk; held back while a port is busy. */
 void modem_urc(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a URC of any bytes and length (data inside quotes). */
+void modem_urc_bytes(modem *m, const void *text, size_t len);
 /* Host bytes a port holds at most while it cannot take them (a command is
  * executing): beyond that they are lost, as in a UART FIFO overflow.  The PTY
  * front end stops reading long before (flow control). */

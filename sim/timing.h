@@ -31,6 +31,9 @@
     X(TIM_HTTP_TIMEOUT, "http_timeout", SIM_S(180), "an HTTP exchange with no network read or send until "  \
       "it fails (+UHTTP op 7's factory value)", "u-blox AT manual (SARA-R4 +UHTTPC notes: 180 s since the last " \
       "successful read or send); the R5 value is unverified")                                                   \
+    X(TIM_FTP_INACTIVITY, "ftp_inactivity", SIM_S(30), "factory value of +UFTP op 5: an FTP session without traffic " \
+      "this long ends (an operation in progress fails, +UFTPER: 8,16)",                                     \
+      "u-blox AT manuals of sister products (+UFTP op 5: 30 s factory-programmed, 0 = never); R5 unverified") \
     X(TIM_RRC_INACTIVITY, "rrc_inactivity", SIM_S(10), "no traffic until the network releases the RRC "    \
       "connection (+CSCON: 0)", "our choice; networks use 5-20 s")                                            \
     X(TIM_FFS_TIMEOUT, "ffs_timeout", SIM_S(20), "+UDWNFILE: a stalled byte stream until FFS TIMEOUT",         \

@@ -79,7 +79,7 @@ static void usage(FILE *f)
             "  --host NAME=ADDR    the module resolves NAME to this machine's ADDR (a real\n"
             "                      endpoint; repeatable), e.g. --host echo.test=127.0.0.1\n"
             "  --link off          no radio link model: packets take no simulated time\n"
-            "  --fs-size BYTES     the flash file system's size: 1048576, 8M, 512k (default 1M)\n"
+            "  --fs-size SIZE      flash file system capacity: bytes, or K / M, 64K to 64M (default 1M)\n"
             "  --lwm2m-server ID=URI  the LwM2M server ID (721 uFOTA, 102 Verizon DM) is at URI\n"
             "                      (coap://127.0.0.1:5683 or coaps://...; default: the built-in one)\n"
             "  --lwm2m-psk ID:KEY  coaps identity and key (hex) instead of the module's own\n"
@@ -188,18 +188,6 @@ static int parse_args(int argc, char **argv, options *o)
             }
             memset(o->dev.link, 0, sizeof(o->dev.link));
             break;
-        case O_FS_SIZE: {
-            unsigned long long v = strtoull(optarg, &end, 10);
-            v *= *end == 'k' || *end == 'K' ? 1024 : *end == 'M' ? 1024 * 1024 : 1;
-            if (end == optarg || (*end && end[1]) || (*end && !strchr("kKM", *end)) || v < 65536 ||
-                v > 64ull << 20) {
-                fprintf(stderr, "sarasim: --fs-size: expected a size from 64k to 64M (bytes, or with k or M), "
-                                "got \"%s\"\n", optarg);
-                return -1;
-            }
-            o->dev.fs_capacity = (uint32_t)v;
-            break;
-        }
         case O_HOST: {
             const char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg || !eq[1] || eq - optarg > 253) {
@@ -223,6 +211,14 @@ static int parse_args(int argc, char **argv, options *o)
             if (rc) {
                 fprintf(stderr, "sarasim: --%s: %s\n",
                         c == O_LWM2M_SERVER ? "lwm2m-server" : c == O_LWM2M_PSK ? "lwm2m-psk" : "lwm2m-profiles", err);
+                return -1;
+            }
+            break;
+        }
+        case O_FS_SIZE: {
+            char err[128];
+            if (device_fs_size_arg(&o->dev, optarg, err, sizeof(err))) {
+                fprintf(stderr, "sarasim: --fs-size: %s\n", err);
                 return -1;
             }
             break;

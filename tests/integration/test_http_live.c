@@ -208,7 +208,7 @@ START_TEST(get_post_and_the_package_from_busybox_httpd)
     }
     server_start();
     const char *const args[] = { "--boot-time", "500ms", "--time-scale", "10", "--host", "web.test=127.0.0.1",
-                                 "--fs-size", "512k", NULL };
+                                 "--fs-size", "512K", NULL };
     ck_assert_int_eq(simproc_start(&S, args), 0);
     bring_up();
     ok("AT+ULSTFILE=1\r", "\r\n+ULSTFILE: 524288\r\n\r\nOK\r\n"); /* --fs-size */
