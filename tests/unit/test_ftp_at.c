@@ -667,6 +667,39 @@ START_TEST(remote_files_and_directories)
 }
 END_TEST
 
+/* A reset_after fault ends the control connection under the server: it
+ * hears it (closed()) and lets the session go, as when the module resets. */
+START_TEST(a_reset_fault_ends_the_server_session)
+{
+    env e;
+    char err[256] = "";
+    nw_service_cfg svc;
+    ck_assert_msg(ftp_service_from_json("{\"tcp\": 21, \"serve\": \"ftp\", \"user\": \"u\", \"pass\": \"p\"}", &svc,
+                                        err, sizeof(err)) == 0,
+                  "%s", err);
+    nw_host_cfg host = { (char *)"ftp.test", 0xCB007115, NULL, &svc, 1, { 0 } };
+    host.faults.reset_after = 10; /* "USER u\r\n" passes, "PASS p\r\n" trips it */
+    nw_config cfg = { &host, 1 };
+    ck_assert_int_eq(networld_create(&e.w, &e.h.clock, &cfg, NULL), 0);
+    svc.ops->destroy(svc.svc);
+    modem_config mc;
+    mh_default_cfg(&mc, NULL);
+    mc.world = networld_ops(e.w);
+    mh_init_cfg(&e.h, &mc);
+    networld_attach(e.w, e.h.m);
+    mh_prepare(&e.h);
+    mh_advance(&e.h, SIM_S(4));
+    mh_take(&e.h);
+    bearer_up(&e);
+    profile(&e, 1);
+    ck_assert_str_eq(cmd(&e, "AT+UFTPC=1\r"), "\r\nOK\r\n");
+    ck_assert_str_eq(until(&e, "+UUFTPCR:", SIM_S(5)), "\r\n+UUFTPCR: 1,0\r\n");
+    const char *log = ftp_service_log(server(&e));
+    ck_assert_msg(strstr(log, "connected\n") && strstr(log, "closed\n"), "%s", log);
+    env_free(&e);
+}
+END_TEST
+
 /* ---------------- App. B ---------------- */
 
 START_TEST(fota_download_is_one_at_a_time_across_uarts)
@@ -743,6 +776,7 @@ int main(void)
     tcase_add_test(t, the_bearer_goes_during_a_download);
     tcase_add_test(t, a_reboot_during_a_download_leaves_nothing);
     tcase_add_test(t, fota_download_is_one_at_a_time_across_uarts);
+    tcase_add_test(t, a_reset_fault_ends_the_server_session);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
