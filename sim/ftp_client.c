@@ -564,6 +564,14 @@ static void clear_transfer(ftpc *d)
     }
 }
 
+/* No operation runs any more: a +UFTPC=100 gives up its App. B claim. */
+static void op_over(ftpc *d)
+{
+    if (d->op == FTPC_FOTA && d->m->fwdl == FWDL_FTP)
+        d->m->fwdl = FWDL_NONE;
+    d->op = -1;
+}
+
 /* The operation's end as the host sees it: +UUFTPCD, +UUFTPCR, +UFTPER. */
 static void report(ftpc *d, int ok, int cls, int code, const char *md5hex)
 {
@@ -580,7 +588,7 @@ static void report(ftpc *d, int ok, int cls, int code, const char *md5hex)
     else
         modem_urc(m, "+UUFTPCR: %d,%d", op, ok);
     clear_transfer(d);
-    d->op = -1;
+    op_over(d);
     touch(d);
 }
 
@@ -666,15 +674,6 @@ static int fail_now(ftpc *d, int code)
     return 0;
 }
 
-/* App. B: a FOAT-tagged +UDWNFILE in progress on a UART. */
-static int foat_upload_running(const modem *m)
-{
-    for (int i = 0; i < MODEM_PORTS; i++)
-        if (m->port[i].dl.w.active && m->port[i].dl.w.tag == FS_TAG_FOAT)
-            return 1;
-    return 0;
-}
-
 static void copy_text(char *dst, size_t size, const char *src) { snprintf(dst, size, "%s", src ? src : ""); }
 
 static ftp_request request_of(ftpc *d)
@@ -716,9 +715,8 @@ int ftpc_start(modem *m, const ftpc_req *r)
         return AT_CME(CME_NOT_ALLOWED); /* one operation at a time */
     if (r->op == FTPC_GET_DIRECT || r->op == FTPC_PUT_DIRECT)
         return AT_CME(CME_NOT_SUPPORTED);
-    if ((r->op == FTPC_FOTA || r->op == FTPC_GET_DIRECT || r->op == FTPC_PUT_DIRECT) &&
-        (ufota_downloading(m) || foat_upload_running(m)))
-        return AT_CME(CME_NOT_ALLOWED); /* App. B: one firmware download at a time */
+    if (r->op == FTPC_FOTA && modem_fwdl_busy(m))
+        return AT_CME(CME_NOT_ALLOWED); /* App. B: uFOTA, +UHTTPC=..,100 or a FOAT +UDWNFILE runs */
     if (r->op == FTPC_GET && fs_name_check(r->local, strlen(r->local)))
         return AT_CME(CME_FFS_INVALID_NAME);
     const fs_file *up = r->op == FTPC_PUT ? fs_find(&m->fs, FS_TAG_USER, r->local) : NULL;
@@ -727,6 +725,8 @@ int ftpc_start(modem *m, const ftpc_req *r)
     if (r->op == FTPC_PUT && (size_t)r->mode > up->len)
         return AT_CME(CME_INCORRECT_PARAMS);
     d->op = r->op;
+    if (d->op == FTPC_FOTA)
+        m->fwdl = FWDL_FTP; /* App. B: the others keep out until op_over */
     copy_text(d->remote, sizeof(d->remote), r->remote);
     copy_text(d->remote2, sizeof(d->remote2), r->remote2);
     copy_text(d->local, sizeof(d->local), r->local);
@@ -752,7 +752,7 @@ int ftpc_start(modem *m, const ftpc_req *r)
     ftp_client_configure(&d->cl, &cfg);
     ftp_request req = request_of(d);
     if (ftp_client_start(&d->cl, &req, &d->out)) {
-        d->op = -1;
+        op_over(d);
         clear_transfer(d);
         return AT_CME(CME_INCORRECT_PARAMS);
     }
@@ -803,7 +803,7 @@ void ftpc_stop(modem *m)
     ftp_client_reset(&d->cl);
     ftp_out_clear(&d->out);
     bytebuf_clear(&d->ctrl_pending);
-    d->op = -1;
+    op_over(d);
     d->err_class = d->err_code = 0;
     ftpc_profile_reset(m, -1);
 }

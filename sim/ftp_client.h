@@ -108,8 +108,8 @@ int ftpc_start(modem *m, const ftpc_req *r);
 void ftpc_last_error(const modem *m, int *cls, int *code);
 
 /* App. B of the app note, one firmware download at a time: +UFTPC=100
- * is refused while uFOTA downloads (ufota_downloading) or a FOAT +UDWNFILE
- * runs (foat_upload_running). */
+ * is refused while another runs (modem_fwdl_busy: uFOTA, +UHTTPC=..,100, a
+ * FOAT +UDWNFILE) and claims m->fwdl (FWDL_FTP) until it ends. */
 /* 1 while +UFTPC=100 downloads (the LwM2M client must not start a FOTA
  * download, nor may a host socket enter direct link). */
 int ftpc_fota_running(const modem *m);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "harness/ftp_service.h"
+#include "harness/http_service.h"
 #include "harness/sc_json.h"
 #include "memhost.h"
 #include "sim/ftp_client.h"
@@ -742,6 +743,50 @@ START_TEST(fota_download_is_one_at_a_time_across_uarts)
 }
 END_TEST
 
+/* +UFTPC=100 and +UHTTPC=..,100 are both firmware downloads: while one
+ * runs, the other and a FOAT +UDWNFILE are refused, whichever came first. */
+START_TEST(fota_download_excludes_the_http_one_and_back)
+{
+    env e;
+    char err[256] = "";
+    nw_service_cfg svc[2];
+    ck_assert_msg(ftp_service_from_json("{\"tcp\": 21, \"serve\": \"ftp\", \"files\": {\"/p\": {\"generate\": 9000}}}",
+                                        &svc[0], err, sizeof(err)) == 0,
+                  "%s", err);
+    ck_assert_msg(http_service_from_json("{\"tcp\": 80, \"serve\": \"http\", \"files\": {\"/p\": {\"generate\": 9000}}}",
+                                         &svc[1], err, sizeof(err)) == 0,
+                  "%s", err);
+    nw_host_cfg hosts[2] = { { (char *)"ftp.test", 0xCB007115, NULL, &svc[0], 1, { 0 } },
+                             { (char *)"web.test", 0xCB00710A, NULL, &svc[1], 1, { 0 } } };
+    nw_config cfg = { hosts, 2 };
+    ck_assert_int_eq(networld_create(&e.w, &e.h.clock, &cfg, NULL), 0);
+    for (int i = 0; i < 2; i++)
+        svc[i].ops->destroy(svc[i].svc); /* the world runs its own clones */
+    modem_config mc;
+    mh_default_cfg(&mc, NULL);
+    mc.world = networld_ops(e.w);
+    mh_init_cfg(&e.h, &mc);
+    networld_attach(e.w, e.h.m);
+    mh_prepare(&e.h);
+    mh_advance(&e.h, SIM_S(4));
+    mh_take(&e.h);
+    login(&e, 1);
+    ck_assert_str_eq(cmd(&e, "AT+UHTTP=0,1,\"web.test\"\r"), "\r\nOK\r\n");
+    /* the FTP download first */
+    ck_assert_str_eq(cmd(&e, "AT+UFTPC=100,\"/p\"\r"), "\r\nOK\r\n");
+    ck_assert_str_eq(cmd(&e, "AT+UHTTPC=0,100,\"/p\"\r"), "\r\n+CME ERROR: operation not allowed\r\n");
+    ck_assert_str_eq(cmd(&e, "AT+UDWNFILE=\"x\",10,\"FOAT\"\r"), "\r\n+CME ERROR: operation not allowed\r\n");
+    ck_assert_ptr_nonnull(strstr(until(&e, "+UUFTPCR:", SIM_S(30)), "+UUFTPCR: 100,1,\""));
+    /* then the HTTP one */
+    ck_assert_str_eq(cmd(&e, "AT+UHTTPC=0,100,\"/p\"\r"), "\r\nOK\r\n");
+    ck_assert_str_eq(cmd(&e, "AT+UFTPC=100,\"/p\"\r"), "\r\n+CME ERROR: operation not allowed\r\n");
+    ck_assert_ptr_nonnull(strstr(until(&e, "+UUHTTPCR:", SIM_S(30)), "+UUHTTPCR: 0,100,1,200,\""));
+    ck_assert_str_eq(cmd(&e, "AT+UFTPC=100,\"/p\"\r"), "\r\nOK\r\n");
+    ck_assert_ptr_nonnull(strstr(until(&e, "+UUFTPCR:", SIM_S(30)), "+UUFTPCR: 100,1,\""));
+    env_free(&e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ftp_at");
@@ -776,6 +821,7 @@ int main(void)
     tcase_add_test(t, the_bearer_goes_during_a_download);
     tcase_add_test(t, a_reboot_during_a_download_leaves_nothing);
     tcase_add_test(t, fota_download_is_one_at_a_time_across_uarts);
+    tcase_add_test(t, fota_download_excludes_the_http_one_and_back);
     tcase_add_test(t, a_reset_fault_ends_the_server_session);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
