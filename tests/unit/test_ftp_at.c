@@ -32,6 +32,27 @@ static void world_log(void *ctx, const char *text)
         fprintf(stderr, "WORLD %s\n", text);
 }
 
+/* A registered modem behind a world of these hosts (whose configured
+ * services go: the world runs its own clones); link NULL: the default. */
+static void env_start(env *e, nw_host_cfg *hosts, size_t n, const link_cfg *link)
+{
+    nw_config cfg = { hosts, n };
+    ck_assert_int_eq(networld_create(&e->w, &e->h.clock, &cfg, NULL), 0);
+    networld_set_log(e->w, world_log, NULL);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < hosts[i].nsvcs; k++)
+            hosts[i].svcs[k].ops->destroy(hosts[i].svcs[k].svc);
+    modem_config mc;
+    mh_default_cfg(&mc, NULL);
+    if (link)
+        memcpy(mc.dev.link, link, sizeof(mc.dev.link));
+    mc.world = networld_ops(e->w);
+    mh_init_cfg(&e->h, &mc);
+    networld_attach(e->w, e->h.m);
+    mh_prepare(&e->h);
+    mh_advance(&e->h, SIM_S(4)); /* registered */
+}
+
 static void env_init_link(env *e, const char *extra, const link_cfg *link)
 {
     char json[4096], err[256] = "";
@@ -43,19 +64,7 @@ static void env_init_link(env *e, const char *extra, const link_cfg *link)
     nw_service_cfg svc;
     ck_assert_msg(ftp_service_from_json(json, &svc, err, sizeof(err)) == 0, "%s", err);
     nw_host_cfg host = { (char *)"ftp.test", 0xCB007115, NULL, &svc, 1, { 0 } };
-    nw_config cfg = { &host, 1 };
-    ck_assert_int_eq(networld_create(&e->w, &e->h.clock, &cfg, NULL), 0);
-    networld_set_log(e->w, world_log, NULL);
-    svc.ops->destroy(svc.svc); /* the world runs its own clone */
-    modem_config mc;
-    mh_default_cfg(&mc, NULL);
-    if (link)
-        memcpy(mc.dev.link, link, sizeof(mc.dev.link));
-    mc.world = networld_ops(e->w);
-    mh_init_cfg(&e->h, &mc);
-    networld_attach(e->w, e->h.m);
-    mh_prepare(&e->h);
-    mh_advance(&e->h, SIM_S(4)); /* registered */
+    env_start(e, &host, 1, link);
 }
 
 static void env_init(env *e, const char *extra) { env_init_link(e, extra, NULL); }
@@ -680,17 +689,7 @@ START_TEST(a_reset_fault_ends_the_server_session)
                   "%s", err);
     nw_host_cfg host = { (char *)"ftp.test", 0xCB007115, NULL, &svc, 1, { 0 } };
     host.faults.reset_after = 10; /* "USER u\r\n" passes, "PASS p\r\n" trips it */
-    nw_config cfg = { &host, 1 };
-    ck_assert_int_eq(networld_create(&e.w, &e.h.clock, &cfg, NULL), 0);
-    svc.ops->destroy(svc.svc);
-    modem_config mc;
-    mh_default_cfg(&mc, NULL);
-    mc.world = networld_ops(e.w);
-    mh_init_cfg(&e.h, &mc);
-    networld_attach(e.w, e.h.m);
-    mh_prepare(&e.h);
-    mh_advance(&e.h, SIM_S(4));
-    mh_take(&e.h);
+    env_start(&e, &host, 1, NULL);
     bearer_up(&e);
     profile(&e, 1);
     ck_assert_str_eq(cmd(&e, "AT+UFTPC=1\r"), "\r\nOK\r\n");
@@ -758,18 +757,7 @@ START_TEST(fota_download_excludes_the_http_one_and_back)
                   "%s", err);
     nw_host_cfg hosts[2] = { { (char *)"ftp.test", 0xCB007115, NULL, &svc[0], 1, { 0 } },
                              { (char *)"web.test", 0xCB00710A, NULL, &svc[1], 1, { 0 } } };
-    nw_config cfg = { hosts, 2 };
-    ck_assert_int_eq(networld_create(&e.w, &e.h.clock, &cfg, NULL), 0);
-    for (int i = 0; i < 2; i++)
-        svc[i].ops->destroy(svc[i].svc); /* the world runs its own clones */
-    modem_config mc;
-    mh_default_cfg(&mc, NULL);
-    mc.world = networld_ops(e.w);
-    mh_init_cfg(&e.h, &mc);
-    networld_attach(e.w, e.h.m);
-    mh_prepare(&e.h);
-    mh_advance(&e.h, SIM_S(4));
-    mh_take(&e.h);
+    env_start(&e, hosts, 2, NULL);
     login(&e, 1);
     ck_assert_str_eq(cmd(&e, "AT+UHTTP=0,1,\"web.test\"\r"), "\r\nOK\r\n");
     /* the FTP download first */
