@@ -15,6 +15,7 @@
 #include "harness/xmodem_host.h"
 #include "sc_writer.h"
 #include "sim/trace.h"
+#include "lenient.h"
 #include "units.h"
 
 #define SEC 1000000000LL
@@ -40,8 +41,9 @@ typedef struct rrun {
     sc_env env;
     rport port[MODEM_PORTS];
     long exch;       /* the exchange units are filed under */
+    size_t match_from; /* result units before this one have been matched to the field's */
+    int lenient;
     int hold_ctrl;   /* a transfer comes next: its handshake bytes are the sender's */
-    size_t got;      /* units of that exchange so far */
     int64_t anchor_sim, anchor_field; /* the last point where field and simulation were in step */
     char statedir[PATH_MAX];
 } rrun;
@@ -129,8 +131,7 @@ static void cut(rrun *x, int flush)
         while (mu_next(rp->rx.data, rp->rx.len, rp->cursor, flush, &u)) {
             if (x->hold_ctrl && u.text_len == 1 && unit_is_ctrl(rp->rx.data[u.text_off]))
                 break;
-            if (!add_unit(x->r, x->exch, time_at(rp, u.text_off), rp->rx.data + u.text_off, u.text_len))
-                x->got++;
+            add_unit(x->r, x->exch, time_at(rp, u.text_off), rp->rx.data + u.text_off, u.text_len);
             rp->cursor = u.off + u.len;
         }
         if (flush)
@@ -159,7 +160,39 @@ static int wait_until(rrun *x, rcond cond, void *arg, sim_ns deadline)
     }
 }
 
-static int enough_units(rrun *x, void *arg) { return x->got >= *(size_t *)arg; }
+typedef struct want {
+    const char *key; /* the field's line, compared as the diff compares */
+    size_t found;
+} want;
+
+static int same_line(const rrun *x, const char *a, const char *b)
+{
+    if (!x->lenient)
+        return !strcmp(a, b);
+    bytebuf ma, mb;
+    bytebuf_init(&ma);
+    bytebuf_init(&mb);
+    lenient_mask(a, strlen(a), &ma);
+    lenient_mask(b, strlen(b), &mb);
+    int same = ma.len == mb.len && (!ma.len || !memcmp(ma.data, mb.data, ma.len));
+    bytebuf_free(&ma);
+    bytebuf_free(&mb);
+    return same;
+}
+
+/* The simulated module has sent the field's line (in this exchange, after
+ * the lines already matched). */
+static int line_came(rrun *x, void *arg)
+{
+    want *w = arg;
+    for (size_t k = x->match_from; k < x->r->n; k++) {
+        if (x->r->u[k].exch == x->exch && same_line(x, x->r->u[k].text, w->key)) {
+            w->found = k;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* Where the field's time `t` falls on the simulation's clock. */
 static int64_t sim_time_of(const rrun *x, int64_t t)
@@ -186,27 +219,20 @@ static void play_send(rrun *x, size_t i)
         wait_until(x, NULL, NULL, (sim_ns)target);
     cut(x, 0);
     x->exch = (long)i;
-    x->got = 0;
+    x->match_from = x->r->n;
     rlogf(x, "host log %zu send \"%s\"", it->line, it->text);
     sc_env_host_write(&x->env, it->port, it->bytes, it->len);
     in_step(x, it->t);
 }
 
-static size_t units_before(const session *s, size_t i)
-{
-    size_t k = 0;
-    for (long j = (long)i - 1; j >= 0 && s->it[j].kind != SI_SEND && s->it[j].kind != SI_XMODEM; j--)
-        k += s->it[j].kind == SI_UNIT;
-    return k;
-}
-
-/* Wait for the field's next line as long as the field took, and some; a
- * line that does not come leaves the clocks' alignment as it was, so the
+/* Wait for the field's next line as long as the field took, and some.
+ * When it comes, field and simulation are in step there; a line that does
+ * not come (or comes otherwise) leaves the alignment as it was, so the
  * host's next line still goes out at the log's pace. */
 static void play_unit(rrun *x, size_t i)
 {
     const s_item *it = &x->s->it[i];
-    size_t need = units_before(x->s, i) + 1;
+    want w = { it->text, 0 };
     int64_t deadline;
     if (x->s->timed && it->t != RLOG_NO_TIME && x->anchor_field != RLOG_NO_TIME) {
         int64_t d = it->t - x->anchor_field, slack = d / 4 > 5 * SEC ? d / 4 : 5 * SEC;
@@ -214,8 +240,12 @@ static void play_unit(rrun *x, size_t i)
     } else {
         deadline = x->anchor_sim + sc_writer_within(x->s, i, RLOG_NO_TIME);
     }
-    if (wait_until(x, enough_units, &need, (sim_ns)deadline))
-        in_step(x, it->t);
+    if (wait_until(x, line_came, &w, (sim_ns)deadline)) {
+        x->match_from = w.found + 1;
+        x->anchor_sim = x->r->u[w.found].t;
+        if (it->t != RLOG_NO_TIME)
+            x->anchor_field = it->t;
+    }
 }
 
 /* The data of the k-th transfer: the log's frames, or the script's package. */
@@ -263,7 +293,7 @@ static int play_xmodem(rrun *x, const scenario *script, size_t i)
      * (it is not in Firmware Update Mode) gets no transfer */
     int port = it->port, asked = wait_until(x, handshake_waiting, &port, clk_now(&x->clk) + (sim_ns)HANDSHAKE_WAIT);
     x->exch = (long)i;
-    x->got = 0;
+    x->match_from = x->r->n;
     rr_transfer *nt = realloc(x->r->xm, (x->r->nxm + 1) * sizeof(*nt));
     if (!nt)
         return -ENOMEM;
@@ -351,13 +381,8 @@ static int play(rrun *x, const scenario *script)
         switch (it->kind) {
         case SI_SEND:
             play_send(x, i);
-            if (sc_writer_unanswered(s, i)) { /* the host waited as long as in the log */
-                int64_t quiet = sc_writer_silence(s, i);
-                wait_until(x, NULL, NULL, clk_now(&x->clk) + (sim_ns)quiet);
-                if (it->t != RLOG_NO_TIME)
-                    x->anchor_field = it->t + quiet;
-                x->anchor_sim = (int64_t)clk_now(&x->clk);
-            }
+            if (sc_writer_unanswered(s, i) && !s->timed) /* the host waited for an answer that never came */
+                wait_until(x, NULL, NULL, clk_now(&x->clk) + (sim_ns)sc_writer_silence(s, i));
             break;
         case SI_UNIT: play_unit(x, i); break;
         case SI_XMODEM:
@@ -399,8 +424,8 @@ static int setup(rrun *x, const scenario *env_sc, char *err, size_t errlen)
     return sc_env_start(&x->env, err, errlen);
 }
 
-int replay_run(const session *s, const scenario *env, const scenario *script, replay_result *r, char *err,
-               size_t errlen)
+int replay_run(const session *s, const scenario *env, const scenario *script, int lenient, replay_result *r,
+               char *err, size_t errlen)
 {
     memset(r, 0, sizeof(*r));
     bytebuf_init(&r->trace);
@@ -411,6 +436,7 @@ int replay_run(const session *s, const scenario *env, const scenario *script, re
     }
     x->s = s;
     x->r = r;
+    x->lenient = lenient;
     x->exch = -1;
     x->anchor_sim = 0;
     x->anchor_field = s->timed ? 0 : RLOG_NO_TIME;

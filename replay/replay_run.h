@@ -5,7 +5,9 @@
  * fails, this plays the whole log: the host's lines at the log's pace (the
  * gap before each line as in the log, measured from the module's last line
  * before it), waiting after each for as many lines as the field module sent
- * (or the writer's deadline), the Xmodem transfers, the rate changes.  What
+ * (or a deadline from the log's timing: as long as the field took, and a
+ * quarter more, 5 s at least), the Xmodem transfers (started when the
+ * module asks with C or NAK), the rate changes.  What
  * the simulated module sends is cut into units (units.h) and filed under the
  * exchange it came in (the last host line or transfer before it), so the
  * diff (rdiff.h) compares the field and the simulation exchange by exchange.
@@ -46,10 +48,12 @@ typedef struct replay_result {
 } replay_result;
 
 /* Play `s`.  `env` gives the device and the world; `script` is the scenario
- * the writer made of `s` (its xmodem steps hold the generated packages).
- * 0, or -1 with err set (the run could not be set up). */
-int replay_run(const session *s, const scenario *env, const scenario *script, replay_result *r, char *err,
-               size_t errlen);
+ * the writer made of `s` (its xmodem steps hold the generated packages);
+ * `lenient`: a field line has come when a line equal to it with the values
+ * that always differ masked has.  0, or -1 with err set (the run could not
+ * be set up). */
+int replay_run(const session *s, const scenario *env, const scenario *script, int lenient, replay_result *r,
+               char *err, size_t errlen);
 void replay_result_free(replay_result *r);
 
 #endif

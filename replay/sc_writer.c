@@ -62,8 +62,11 @@ int64_t sc_writer_silence(const session *s, size_t i)
         return SILENCE;
     int64_t until = n && n->t != RLOG_NO_TIME ? n->t : s->t_end;
     if (until == RLOG_NO_TIME || until - it->t <= 0)
-        return n ? 1000000 : SILENCE; /* the next line at the same instant: 1 ms */
-    return until - it->t;
+        return n ? 0 : SILENCE;
+    /* up to a little before the next line: a byte due at that very instant
+     * must not count as an answer to this one */
+    int64_t gap = until - it->t, margin = gap / 10 > 1000000 ? gap / 10 : 1000000;
+    return gap > margin ? gap - margin : 0;
 }
 
 /* ---------------- JSON pieces ---------------- */
@@ -298,8 +301,8 @@ static int host_steps(wctx *w)
             st = cJSON_CreateObject();
             cJSON_AddItemToObject(st, "send", bytes_value(it->bytes, it->len));
             step(w, st, it);
-            if (sc_writer_unanswered(s, i)) {
-                int64_t quiet = sc_writer_silence(s, i);
+            int64_t quiet = sc_writer_unanswered(s, i) ? sc_writer_silence(s, i) : 0;
+            if (quiet > 0) {
                 st = cJSON_CreateObject();
                 cJSON *re = cJSON_CreateObject();
                 cJSON_AddStringToObject(re, "regex", ".");

@@ -55,7 +55,9 @@ int sc_write(const session *s, const s_device *d, const writer_opts *o, sc_outpu
 int64_t sc_writer_within(const session *s, size_t i, int64_t since);
 /* The module sent nothing after SEND i before the host's next line. */
 int sc_writer_unanswered(const session *s, size_t i);
-/* How long the host waited after an unanswered command (ns). */
+/* How long the module must stay silent after an unanswered command: the
+ * host's wait, less a tenth (at least 1 ms) so that the next line, due at
+ * the end of it, is not taken for an answer; 0: nothing to check (ns). */
 int64_t sc_writer_silence(const session *s, size_t i);
 
 #endif

@@ -229,6 +229,8 @@ static int unit_added(builder *b, s_item *u, const uint8_t *c, size_t cl)
         u->flags |= SU_URC;
     else
         b->answer_lines++;
+    if (mu_is_final((const char *)c, cl))
+        b->fw_mode = 0; /* "OK", "ERROR": the module is back in command mode */
     if (!strcmp(u->text, "+UFWUPD: ONGOING"))
         b->fw_mode = 1;
     if (!strcmp(u->text, "+UFWUPD: 128")) { /* the new firmware: NVM at factory values */
@@ -450,7 +452,8 @@ static int host_record(builder *b, const rlog_rec *r)
     s_item *send = &b->s->it[b->last_send];
     int data = b->prompt;
     b->prompt = 0;
-    b->pending = !data && rlog_is_command(send->bytes, send->len);
+    /* in Firmware Update Mode the module answers no command */
+    b->pending = !data && rlog_is_command(send->bytes, send->len) && !b->fw_mode;
     b->answer_lines = 0;
     if (b->pending && has_cmd(send->text, "+UFWUPD=")) { /* no final result: the module resets */
         b->pending = 0;
@@ -560,13 +563,13 @@ static int walk(builder *b, const rlog *l)
 
 /* A text log's transfer is not in the log: it happened if the module went
  * on to validate (or refuse) an image before the host said anything else.
- * The handshake bytes before it become part of it. */
+ * The handshake bytes before it become part of it; the log's notes stay. */
 static int transfer_follows(const session *s, size_t i, size_t *k)
 {
     if (s->it[i].kind != SI_UNIT || strcmp(s->it[i].text, "+UFWUPD: ONGOING"))
         return 0;
     size_t j = i + 1;
-    while (j < s->n && s->it[j].kind == SI_UNIT && (s->it[j].flags & SU_XMCTRL))
+    while (j < s->n && (s->it[j].kind == SI_NOTE || (s->it[j].kind == SI_UNIT && (s->it[j].flags & SU_XMCTRL))))
         j++;
     *k = j;
     if (j >= s->n || s->it[j].kind != SI_UNIT)
@@ -595,15 +598,26 @@ static int infer_transfers(builder *b)
         memset(&x, 0, sizeof(x));
         x.kind = SI_XMODEM;
         x.port = s->it[i].port;
-        x.t = x.t_log = k > i + 1 ? s->it[i + 1].t : s->it[i].t;
-        x.line = k > i + 1 ? s->it[i + 1].line : s->it[i].line;
+        x.t = x.t_log = s->it[i].t;
+        x.line = s->it[i].line;
         x.xm.crc = -1;
         x.xm.complete = -1;
         x.text = strdup("xmodem");
         rc |= !x.text;
-        for (size_t j = i + 1; j < k; j++)
-            free_item(&s->it[j]);
+        for (size_t j = i + 1; j < k; j++) { /* the first handshake byte names the transfer's start */
+            if (s->it[j].kind == SI_UNIT && x.line == s->it[i].line) {
+                x.t = s->it[j].t;
+                x.t_log = s->it[j].t_log;
+                x.line = s->it[j].line;
+            }
+        }
         out[w++] = x;
+        for (size_t j = i + 1; j < k; j++) {
+            if (s->it[j].kind == SI_NOTE)
+                out[w++] = s->it[j];
+            else
+                free_item(&s->it[j]);
+        }
         i = k;
     }
     free(s->it);

@@ -34,7 +34,7 @@ static const char style[] =
     "svg .faultline{stroke:#cf222e;stroke-dasharray:6 3;stroke-width:1.2}svg .t.faultt{fill:#cf222e;font-weight:600}"
     "svg .failline{stroke:#cf222e;stroke-width:3}svg .t.failt{fill:#cf222e;font-weight:700;font-size:12px}"
     "svg .t.resultt{font-weight:700}svg .t.resultt.ok{fill:#1a7f37}svg .t.resultt.error{fill:#cf222e}"
-    "svg .seg{stroke:#d0d7de}svg .segtext{font-size:9.5px;fill:#424a53}"
+    "svg .seg{stroke:#d0d7de}svg .segtext{font-size:9px;fill:#424a53}"
     "svg .gapbg{fill:#f6f8fa}svg .zig{fill:none;stroke:#8c959f}svg .gaptext{fill:#57606a;font-style:italic}"
     "svg .time{fill:#424a53}svg .dt{fill:#8c959f;font-size:9.5px}"
     "svg g.ev:hover text,svg g.fault:hover text{font-weight:700}";

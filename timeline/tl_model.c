@@ -265,9 +265,8 @@ static int binary(const uint8_t *p, size_t n)
 static void on_rx(tb *b, int p, int64_t t, const uint8_t *d, size_t n)
 {
     port_state *ps = &b->p[p];
-    if (b->xm >= 0) { /* the transfer's frames: counted by the module's events */
-        return;
-    }
+    if (b->xm >= 0 && n && (d[0] == 0x01 || d[0] == 0x02 || d[0] == 0x04 || d[0] == 0x18))
+        return; /* the transfer's frames: the module's events count them */
     if (binary(d, n)) {
         char label[64];
         snprintf(label, sizeof(label), "data, %zu bytes", n);

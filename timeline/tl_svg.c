@@ -180,7 +180,7 @@ static void bands(const tl_model *m, const tl_layout *L, const tl_geometry *g, b
             bytebuf_append_str(o, "</title></rect>");
             if (y1 - y0 >= 12) {
                 bytebuf_appendf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"segtext\">", x + 3, y0 + 11);
-                xml_clip(o, s->value, 10);
+                xml_clip(o, s->value, 12);
                 bytebuf_append_str(o, "</text>");
             }
         }
@@ -225,8 +225,8 @@ static void gaps(const tl_layout *L, const tl_geometry *g, bytebuf *o)
         bytebuf_append_str(o, "<path class=\"zig\" d=\"");
         for (double x = g->x_bands; x < g->width; x += 16)
             bytebuf_appendf(o, "%s%.1f,%.1f L%.1f,%.1f ", x == g->x_bands ? "M" : "L", x, ym - 3, x + 8, ym + 3);
-        bytebuf_appendf(o, "\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"gaptext\">%s idle</text>"
-                           "<text x=\"%.1f\" y=\"%.1f\" class=\"gaptext\">... %s with nothing on the wire ...</text>"
+        bytebuf_appendf(o, "\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"gaptext\">+%s</text>"
+                           "<text x=\"%.1f\" y=\"%.1f\" class=\"gaptext\">... %s without an event ...</text>"
                            "</g>",
                         g->x_time, ym + 4, d, (g->x_host + g->x_module) / 2 - 120, ym + 4, d);
     }

@@ -233,7 +233,7 @@ static int run(const options *o, const session *s, const s_device *d, const char
     replay_result r;
     memset(&r, 0, sizeof(r));
     if (!rc)
-        rc = replay_run(s, o->scenario ? &env : &script, &script, &r, err, sizeof(err));
+        rc = replay_run(s, o->scenario ? &env : &script, &script, o->lenient, &r, err, sizeof(err));
     int status = 2;
     if (rc) {
         fprintf(stderr, "sarasim-replay: %s\n", err);
