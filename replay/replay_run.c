@@ -215,6 +215,8 @@ static void play_send(rrun *x, size_t i)
 {
     const s_item *it = &x->s->it[i];
     int64_t target = sim_time_of(x, it->t);
+    if (!x->s->timed && x->exch < 0 && target < x->s->start)
+        target = x->s->start; /* no times: the first line after the boot, as the writer says */
     if (target > (int64_t)clk_now(&x->clk))
         wait_until(x, NULL, NULL, (sim_ns)target);
     cut(x, 0);

@@ -9,7 +9,6 @@
 #include "lenient.h"
 
 #define SEC 1000000000LL
-#define BOOT_WAIT (6 * SEC)        /* an untimed log: the first command after the boot */
 #define MIN_WITHIN (5 * SEC)
 #define UNTIMED_WITHIN (120 * SEC) /* an answer in a log without times */
 #define UPDATE_WITHIN (1800 * SEC) /* an install takes up to half an hour (app note 6.1.2) */
@@ -288,7 +287,7 @@ static int host_steps(wctx *w)
                 step(w, st, NULL);
             } else if (!s->timed && first_send) {
                 st = cJSON_CreateObject();
-                add_dur(st, "wait", BOOT_WAIT);
+                add_dur(st, "wait", s->start);
                 cJSON_AddStringToObject(st, "note", "the module boots in 5 s; the log has no times");
                 char *text = cJSON_PrintUnformatted(st);
                 bytebuf_appendf(&w->out->json, "%s    %s", w->steps++ ? ",\n" : "", text ? text : "{}");

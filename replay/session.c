@@ -29,6 +29,7 @@ typedef struct builder {
     long last_send;               /* item index */
     uint32_t host_rate, rate_before_update;
     int baud_from_notes;          /* a harness trace: its set_baud steps say when */
+    int seen_lock;                /* the module has autobauded once */
     /* exact module bytes not cut into units yet, with the time of each write */
     bytebuf mbuf;
     mark *marks;
@@ -470,16 +471,52 @@ static int host_record(builder *b, const rlog_rec *r)
 
 /* ---------------- notes ---------------- */
 
-/* "host $.host[3] set_baud 460800" in a harness trace. */
+/* The module autobauded to the host's rate: the host was at that rate when
+ * it sent the line that locked it (from the start, if it is the first
+ * lock).  A trace of a live run does not say otherwise. */
+static int autobaud_locked(builder *b, const rlog_rec *r, uint32_t rate)
+{
+    session *s = b->s;
+    if (!rate || rate == b->host_rate)
+        return 0;
+    size_t at = s->n;
+    for (size_t i = s->n; i-- > 0 && at == s->n;)
+        if (s->it[i].kind == SI_SEND)
+            at = i;
+    if (!b->seen_lock)
+        for (size_t i = 0; i < s->n && at > i; i++)
+            if (s->it[i].kind == SI_SEND)
+                at = i;
+    if (at == s->n)
+        at = 0;
+    if (!add_item(b, SI_BAUD, r->port, s->it[at < s->n ? at : 0].t, r->line))
+        return -ENOMEM;
+    s_item baud = s->it[s->n - 1];
+    baud.rate = rate;
+    memmove(&s->it[at + 1], &s->it[at], (s->n - 1 - at) * sizeof(*s->it));
+    s->it[at] = baud;
+    if (b->last_send >= (long)at)
+        b->last_send++;
+    b->host_rate = rate;
+    return 0;
+}
+
+/* "host $.host[3] set_baud 460800" in a harness trace; "port0 autobaud
+ * locked at 9600" in any trace. */
 static int note_record(builder *b, const rlog_rec *r)
 {
     const char *t = (const char *)r->data, *sb = strstr(t, " set_baud ");
     if (b->s->fmt == RLOG_TRACE) {
-        if (!strncmp(t, "host ", 5) && sb) {
-            int rc = cut_exact(b, 0);
-            return rc ? rc : add_baud(b, (uint32_t)strtoul(sb + 10, NULL, 10), r->t, r->line);
+        int rc = cut_exact(b, 0);
+        if (!rc && !strncmp(t, "host ", 5) && sb)
+            rc = add_baud(b, (uint32_t)strtoul(sb + 10, NULL, 10), r->t, r->line);
+        const char *lock = strstr(t, " autobaud locked at ");
+        if (!rc && !strncmp(t, "port", 4) && lock) {
+            if (!b->baud_from_notes)
+                rc = autobaud_locked(b, r, (uint32_t)strtoul(lock + 20, NULL, 10));
+            b->seen_lock = 1;
         }
-        return 0; /* the module's events are not the host's: the replay makes its own */
+        return rc; /* the module's other events are not the host's: the replay makes its own */
     }
     s_item *it = add_item(b, SI_NOTE, 0, r->t, r->line);
     return !it || !(it->text = strdup(t)) ? -ENOMEM : 0;
@@ -662,7 +699,8 @@ int session_build(session *s, const rlog *l, const session_opts *o, char *err, s
         session_free(s);
         return -1;
     }
+    s->start = o && o->start >= 0 ? o->start : DEFAULT_START;
     if (!l->sim_clock)
-        place_in_time(s, o && o->start >= 0 ? o->start : DEFAULT_START);
+        place_in_time(s, s->start);
     return 0;
 }

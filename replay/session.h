@@ -76,6 +76,7 @@ typedef struct session {
     int sim_clock;       /* ... and they are the simulator's own (a trace) */
     int64_t t_end;       /* the log's last time on the replay's clock (RLOG_NO_TIME if untimed) */
     size_t dropped_boot; /* commands sent while the module booted: not replayed */
+    int64_t start;       /* when the first command goes out (not for a trace): the log's, or after the boot */
     size_t log_lines;    /* lines in the log */
 } session;
 
