@@ -28,7 +28,7 @@
 
 #include "report.h"
 #include "runner.h"
-#include "timeline/tl_html.h"
+#include "harness/timeline/tl_html.h"
 
 #define EXIT_ALL_SKIPPED 77
 #define DEFAULT_TIMEOUT_S 60.0

@@ -18,13 +18,13 @@
 #include "harness/sc_json.h"
 #include "harness/scenario.h"
 #include "protocol/dur.h"
-#include "replay/infer.h"
-#include "replay/rdiff.h"
-#include "replay/replay_run.h"
-#include "replay/rlog.h"
-#include "replay/sc_writer.h"
-#include "replay/session.h"
-#include "timeline/tl_html.h"
+#include "harness/replay/infer.h"
+#include "harness/replay/rdiff.h"
+#include "harness/replay/replay_run.h"
+#include "harness/replay/rlog.h"
+#include "harness/replay/sc_writer.h"
+#include "harness/replay/session.h"
+#include "harness/timeline/tl_html.h"
 
 #define LOG_MAX (256u << 20)
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "harness/sc_json.h"
-#include "timeline/tl_html.h"
+#include "harness/timeline/tl_html.h"
 
 #define TRACE_MAX (1u << 30) /* a day of a busy module is a few hundred MB */
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "timeline/trace_read.h"
+#include "harness/timeline/trace_read.h"
 
 void rlog_init(rlog *l) { memset(l, 0, sizeof(*l)); }
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "rlog.h"
-#include "timeline/trace_read.h"
+#include "harness/timeline/trace_read.h"
 
 static void unescape(const uint8_t *s, size_t n, bytebuf *out)
 {

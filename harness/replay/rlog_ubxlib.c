@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "rlog.h"
-#include "timeline/trace_read.h"
+#include "harness/timeline/trace_read.h"
 
 int rlog_ubxlib_debug_line(const uint8_t *p, size_t n)
 {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "rlog.h"
-#include "timeline/trace_read.h"
+#include "harness/timeline/trace_read.h"
 
 int rlog_parse_trace(rlog *l, const uint8_t *p, size_t n, char *err, size_t errlen)
 {
