@@ -211,7 +211,7 @@ static double link_seconds(double *up_bps)
     memset(&k, 0, sizeof(k));
     bytebuf_init(&k.out);
     clk_init(&k.c, 0);
-    nw_service_cfg svc = { IP_TCP, 7, NW_SVC_ECHO, NULL, 0, NULL, NULL };
+    nw_service_cfg svc = { .proto = IP_TCP, .port = 7, .kind = NW_SVC_ECHO };
     nw_host_cfg host = { (char *)"echo.test", 0xCB007107, NULL, &svc, 1, { 0 } };
     nw_config cfg = { &host, 1 };
     modem_config mc;

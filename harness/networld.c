@@ -118,8 +118,11 @@ void nw_config_free(nw_config *c)
 {
     for (size_t i = 0; i < c->nhosts; i++) {
         nw_host_cfg *h = &c->hosts[i];
-        for (size_t k = 0; k < h->nsvcs; k++)
+        for (size_t k = 0; k < h->nsvcs; k++) {
             steps_free(h->svcs[k].steps, h->svcs[k].nsteps);
+            if (h->svcs[k].opts_free)
+                h->svcs[k].opts_free(h->svcs[k].opts);
+        }
         free(h->svcs);
         free(h->name);
         free(h->real);
@@ -184,6 +187,8 @@ int networld_add_host(networld *w, const nw_host_cfg *hc)
     }
     for (size_t k = 0; k < hc->nsvcs; k++) {
         h->svcs[k].cfg = hc->svcs[k];
+        h->svcs[k].cfg.opts = NULL; /* the config's, not the world's */
+        h->svcs[k].cfg.opts_free = NULL;
         h->svcs[k].host = h;
         h->nsvcs = k + 1;
         if (copy_steps(&hc->svcs[k], &h->svcs[k].cfg)) {
@@ -316,6 +321,34 @@ static nw_svc *service_at(nw_host *h, ip_proto proto, uint16_t port)
         if (h->svcs[k].cfg.proto == proto && h->svcs[k].cfg.port == port)
             return &h->svcs[k];
     return NULL;
+}
+
+int networld_bind_service(networld *w, const char *host, ip_proto proto, uint16_t port, const nw_service_ops *ops,
+                          void *svc)
+{
+    nw_host *h = host_by_name(w, host);
+    if (!h)
+        return -ENOENT;
+    nw_svc *s = service_at(h, proto, port);
+    if (!s) {
+        nw_svc *ns = realloc(h->svcs, (h->nsvcs + 1) * sizeof(*ns));
+        if (!ns)
+            return -ENOMEM;
+        h->svcs = ns;
+        s = &h->svcs[h->nsvcs++];
+        memset(s, 0, sizeof(*s));
+        s->host = h;
+        s->cfg.proto = proto;
+        s->cfg.port = port;
+        /* TCP connections point at their service: refresh them after the move */
+        for (nw_conn *c = w->conns; c; c = c->next)
+            if (c->host == h)
+                c->svc = service_at(h, IP_TCP, c->local.port);
+    }
+    s->cfg.kind = NW_SVC_CUSTOM;
+    s->cfg.ops = ops;
+    s->cfg.svc = svc;
+    return 0;
 }
 
 /* ---------------- the work queue ---------------- */
@@ -501,7 +534,7 @@ static void service_data(nw_conn *c, const uint8_t *p, size_t n)
         script_run(c);
         break;
     case NW_SVC_CUSTOM:
-        if (c->svc->cfg.ops->data)
+        if (c->svc->cfg.ops && c->svc->cfg.ops->data)
             c->svc->cfg.ops->data(c->svc->cfg.svc, c->cs, c, p, n);
         break;
     }
@@ -584,7 +617,7 @@ static void run_connect(networld *w, work *k)
     bytebuf_init(&c->in);
     clk_timer_init(&c->timer, script_timer_cb, c);
     int refuse = 0;
-    if (svc->cfg.kind == NW_SVC_CUSTOM && svc->cfg.ops->accept)
+    if (svc->cfg.kind == NW_SVC_CUSTOM && svc->cfg.ops && svc->cfg.ops->accept)
         c->cs = svc->cfg.ops->accept(svc->cfg.svc, c, &refuse);
     if (refuse) {
         conn_free(c);
@@ -624,7 +657,7 @@ static void run_close(networld *w, work *k)
     wlog(w, "peer tcp closed by module conn=%llu%s", (unsigned long long)c->id, k->flag ? " reset" : "");
     c->dead = 1;
     /* echo, sink and scripts have nothing more to say: the connection ends */
-    if (c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops->closed)
+    if (c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops && c->svc->cfg.ops->closed)
         c->svc->cfg.ops->closed(c->svc->cfg.svc, c->cs, c, k->flag ? -ECONNRESET : 0);
     conn_remove(c);
 }
@@ -651,7 +684,7 @@ static void run_udp(networld *w, work *k)
     case NW_SVC_SINK: break;
     case NW_SVC_SCRIPT: script_datagram(w, &svc->cfg, k->src, k->dst, k->data, k->len); break;
     case NW_SVC_CUSTOM:
-        if (svc->cfg.ops->datagram)
+        if (svc->cfg.ops && svc->cfg.ops->datagram)
             svc->cfg.ops->datagram(svc->cfg.svc, w, k->src, k->dst, k->data, k->len);
         break;
     }

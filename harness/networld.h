@@ -73,6 +73,13 @@ typedef struct nw_service_cfg {
     size_t nsteps;
     const nw_service_ops *ops; /* CUSTOM */
     void *svc;
+    /* CUSTOM services a later subsystem parses from the world ("serve":
+     * "lwm2m"): its name (a static string), and its options, owned by the
+     * config.  The subsystem binds ops and svc once the world exists
+     * (networld_bind_service); until then the port drops what it gets. */
+    const char *custom;
+    void *opts;
+    void (*opts_free)(void *opts);
 } nw_service_cfg;
 
 /* Faults of one host; the world action "host" changes them at run time. */
@@ -130,6 +137,11 @@ int networld_set_faults(networld *w, const char *host, const nw_faults *f);
 int networld_get_faults(networld *w, const char *host, nw_faults *f);
 /* Add a host at run time (later subsystems register their servers). */
 int networld_add_host(networld *w, const nw_host_cfg *h);
+/* Serve proto/port of host with ops and svc (a CUSTOM service declared in
+ * the config, or a new one).  The world does not own svc (ops->destroy is
+ * called at networld_destroy if set).  0, -ENOENT (no such host), -ENOMEM. */
+int networld_bind_service(networld *w, const char *host, ip_proto proto, uint16_t port, const nw_service_ops *ops,
+                          void *svc);
 /* The address of a simulated host (0 if unknown). */
 ip4 networld_host_ip(const networld *w, const char *name);
 

@@ -128,6 +128,10 @@ int runner_step_assert(runner *r, const sc_step *st)
             return runner_fail(r, st, "%s is \"%s\", expected \"%s\"", a->key, buf, a->equals);
         return 0;
     case AS_STATE: return check_state(r, st);
+    case AS_LWM2M: {
+        char err[512];
+        return lwm2m_services_check(r->env.lw, a->lwm2m, err, sizeof(err)) ? runner_fail(r, st, "%s", err) : 0;
+    }
     }
     return 0;
 }

@@ -373,6 +373,7 @@ static int run_step(runner *r, const sc_step *st)
     case STEP_XMODEM: return runner_step_xmodem(r, st);
     case STEP_ASSERT: return runner_step_assert(r, st);
     case STEP_DO: return step_do(r, st);
+    case STEP_EXPECT_EVENT: return runner_step_expect_event(r, st);
     }
     return 0;
 }
@@ -389,6 +390,8 @@ static void on_trace(void *ctx, const trace_event *ev)
 {
     runner *r = ctx;
     trace_format(&r->res->trace, ev, NULL);
+    if (ev->kind == TRACE_EVENT)
+        runner_keep_event(r, ev->data, ev->len);
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -486,6 +489,7 @@ static void teardown(runner *r)
         free(r->vars[i].value);
     }
     free(r->vars);
+    runner_events_free(r);
     if (r->statedir[0])
         runner_remove_tree(r->statedir);
 }

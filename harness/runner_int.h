@@ -22,7 +22,14 @@ typedef struct runner {
     size_t nvars;
     run_result *res;
     char statedir[PATH_MAX];
+    /* EV events (the module's, the servers') no expect_event step has
+     * read yet, oldest first; the oldest go past RUNNER_EVENTS_KEPT. */
+    char **events;
+    size_t ev_head, ev_len;
+    uint64_t ev_total;          /* events kept since the start */
 } runner;
+
+#define RUNNER_EVENTS_KEPT 1024
 
 /* What a wait ended on. */
 enum { WAIT_MET = 1, WAIT_TIMEOUT = 0, WAIT_LIMIT = -1, WAIT_WORLD = -2 };
@@ -52,6 +59,10 @@ static inline const uint8_t *runner_unread_at(const runner *r, int port)
 }
 
 int runner_step_assert(runner *r, const sc_step *st);
+int runner_step_expect_event(runner *r, const sc_step *st);
+/* Keep an EV event for expect_event steps. */
+void runner_keep_event(runner *r, const uint8_t *text, size_t len);
+void runner_events_free(runner *r);
 int runner_step_xmodem(runner *r, const sc_step *st);
 
 #endif

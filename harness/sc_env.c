@@ -24,6 +24,15 @@ static void modem_trace(void *ctx, const trace_event *ev)
         world_observe(e->world, ev);
 }
 
+/* An event of a built-in LwM2M server: an EV event like the modem's, so
+ * that "when" triggers and expect_event steps see it. */
+static void lwm2m_event(void *ctx, const char *text)
+{
+    sc_env *e = ctx;
+    trace_event ev = { clk_now(e->clk), TRACE_EVENT, -1, (const uint8_t *)text, strlen(text) };
+    modem_trace(e, &ev);
+}
+
 static void wire_to_host(void *ctx, int port, const uint8_t *p, size_t n)
 {
     sc_env *e = ctx;
@@ -90,19 +99,30 @@ int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg
         return -1;
     }
     networld_set_log(e->net, env_log, e);
+    lwm2m_services_io lio = { lwm2m_event, e };
+    lwm2m_services_opts lopts = { .add_default = true };
+    lwm2m_svc_module_psk(&cfg->dev, 721, &lopts.default_psk); /* coaps as the module expects it */
+    if (lwm2m_services_create(&e->lw, e->net, &sc->net, &lopts, &lio)) {
+        networld_destroy(e->net);
+        e->net = NULL;
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     cfg->world = networld_ops(e->net);
     modem_io mio = { modem_to_host, modem_trace, e, io->notice ? modem_notice_cb : NULL };
     int rc = modem_create(&e->m, c, cfg, &mio, err, errlen);
     if (!rc)
         networld_attach(e->net, e->m);
     if (rc) {
+        lwm2m_services_destroy(e->lw);
+        e->lw = NULL;
         networld_destroy(e->net);
         e->net = NULL;
         if (!err[0])
             snprintf(err, errlen, "%s", strerror(-rc));
         return -1;
     }
-    world_io wo = { e->m, c, &e->wire, env_log, e, e->net };
+    world_io wo = { e->m, c, &e->wire, env_log, e, e->net, e->lw };
     if (world_create(&e->world, sc, &wo)) {
         snprintf(err, errlen, "out of memory");
         modem_destroy(e->m);
@@ -126,6 +146,7 @@ void sc_env_destroy(sc_env *e)
 {
     world_destroy(e->world);
     modem_destroy(e->m);
+    lwm2m_services_destroy(e->lw);
     networld_destroy(e->net);
     wire_free(&e->wire);
     memset(e, 0, sizeof(*e));

@@ -16,6 +16,7 @@
 #ifndef SARASIM_SC_ENV_H
 #define SARASIM_SC_ENV_H
 
+#include "lwm2m_service.h"
 #include "scenario.h"
 #include "sim/modem.h"
 #include "wire.h"
@@ -38,6 +39,7 @@ typedef struct sc_env {
     wire wire;
     world *world;
     networld *net;         /* the simulated hosts behind the radio */
+    lwm2m_services *lw;    /* their LwM2M servers (and the built-in default one) */
     sc_env_io io;
 } sc_env;
 
@@ -45,7 +47,10 @@ typedef struct sc_env {
  * presets are written into cfg->state_dir first.  The scenario's hosts
  * (world.hosts) become the world behind the radio; what they do not
  * simulate goes to `fallback` (the real network in live sarasim; NULL in
- * the harness: nothing).  0 or -1 with err set. */
+ * the harness: nothing).  The built-in LwM2M server answers as
+ * LWM2M_SVC_DEFAULT_HOST unless world.hosts names that host; its events
+ * ("lwm2m server ...") reach io.trace and the world's triggers as EV events,
+ * like the modem's.  0 or -1 with err set. */
 int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg, const sc_env_io *io,
                   const net_world_ops *fallback, char *err, size_t errlen);
 /* Store the device's files, arm the world, power on (unless "powered":

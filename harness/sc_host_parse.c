@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwm2m_service.h"
 #include "protocol/dur.h"
 #include "sc_parse.h"
 #include "sim/nvm.h"
@@ -42,6 +43,7 @@ static const char *const step_names[] = {
     [STEP_SEND] = "send",          [STEP_EXPECT] = "expect", [STEP_EXPECT_NOT] = "expect_not",
     [STEP_WAIT] = "wait",          [STEP_SET_BAUD] = "set_baud", [STEP_SEND_FILE] = "send_file",
     [STEP_XMODEM] = "xmodem",      [STEP_ASSERT] = "assert", [STEP_DO] = "do",
+    [STEP_EXPECT_EVENT] = "expect_event",
 };
 #define NSTEPS (sizeof(step_names) / sizeof(step_names[0]))
 
@@ -240,7 +242,7 @@ static int parse_equals(sc_pctx *c, const cJSON *o, sc_assert *a)
 
 static int parse_assert(sc_pctx *c, const cJSON *o, sc_step *st)
 {
-    static const char *const kinds[] = { "file", "no_file", "firmware", "setting", "state" };
+    static const char *const kinds[] = { "file", "no_file", "firmware", "setting", "state", "lwm2m" };
     static const char *const keys[][8] = {
         { "assert", "name", "tag", "content", "sha256", "size", "note", NULL },
         { "assert", "name", "tag", "note", NULL },
@@ -251,12 +253,15 @@ static int parse_assert(sc_pctx *c, const cJSON *o, sc_step *st)
     sc_assert *a = &st->as;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "assert");
     size_t k = 0;
-    while (k < 5 && !(cJSON_IsString(v) && !strcmp(v->valuestring, kinds[k])))
+    while (k < 6 && !(cJSON_IsString(v) && !strcmp(v->valuestring, kinds[k])))
         k++;
-    if (k == 5)
-        return sc_fail_at(c, "assert", "expected \"file\", \"no_file\", \"firmware\", \"setting\" or \"state\"");
+    if (k == 6)
+        return sc_fail_at(c, "assert",
+                          "expected \"file\", \"no_file\", \"firmware\", \"setting\", \"state\" or \"lwm2m\"");
     a->kind = (sc_assert_kind)k;
     a->size = -1;
+    if (a->kind == AS_LWM2M)
+        return sc_parse_lwm2m_assert(c, o, a);
     if (sc_check_keys(c, o, keys[k]))
         return -1;
     long long size = -1;
@@ -296,8 +301,25 @@ static int parse_assert(sc_pctx *c, const cJSON *o, sc_step *st)
         if (sc_req_string(c, o, "key", &a->key))
             return -1;
         return parse_equals(c, o, a);
+    case AS_LWM2M: break;
     }
     return 0;
+}
+
+/* {"expect_event": "lwm2m server register lt=86400", "within": "60s"} */
+static int parse_expect_event(sc_pctx *c, const cJSON *o, sc_step *st, const scenario *sc)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "expect_event");
+    st->within = sc->default_within;
+    if (sc_opt_duration(c, o, "within", &st->within) < 0)
+        return -1;
+    if (!cJSON_IsString(v))
+        return sc_fail_at(c, "expect_event", "expected an event pattern like \"lwm2m server register lt=86400\" or "
+                                             "\"/regex/\"");
+    st->event.port = -1;
+    if (!(st->event.text = strdup(v->valuestring)))
+        return sc_fail(c, "out of memory");
+    return sc_parse_event_pattern(c, "expect_event", v->valuestring, &st->event);
 }
 
 static int parse_send(sc_pctx *c, const cJSON *o, sc_step *st, sc_var_scope *vs)
@@ -342,6 +364,7 @@ static int parse_step_body(sc_pctx *c, const cJSON *o, sc_step *st, const scenar
         [STEP_XMODEM] = { "xmodem", "block", "check", "faults", "outcome", "replies", "within", "port", "note", NULL },
         [STEP_ASSERT] = { NULL },
         [STEP_DO] = { NULL },
+        [STEP_EXPECT_EVENT] = { "expect_event", "within", "note", NULL },
     };
     static const char *const do_extra[] = { "note", NULL };
     if (st->kind != STEP_ASSERT && st->kind != STEP_DO && sc_check_keys(c, o, keys[st->kind]))
@@ -363,6 +386,7 @@ static int parse_step_body(sc_pctx *c, const cJSON *o, sc_step *st, const scenar
     case STEP_XMODEM: return parse_xmodem(c, o, st);
     case STEP_ASSERT: return parse_assert(c, o, st);
     case STEP_DO: return sc_parse_action(c, o, do_extra, &st->act);
+    case STEP_EXPECT_EVENT: return parse_expect_event(c, o, st, sc);
     }
     return 0;
 }
@@ -381,8 +405,8 @@ static int parse_step(sc_pctx *c, const cJSON *o, sc_step *st, const scenario *s
         found = (int)k;
     }
     if (found < 0)
-        return sc_fail(c, "expected one of \"send\", \"expect\", \"expect_not\", \"wait\", \"set_baud\", "
-                          "\"send_file\", \"xmodem\", \"assert\" or \"do\"");
+        return sc_fail(c, "expected one of \"send\", \"expect\", \"expect_not\", \"expect_event\", \"wait\", "
+                          "\"set_baud\", \"send_file\", \"xmodem\", \"assert\" or \"do\"");
     st->kind = (sc_step_kind)found;
     return parse_step_body(c, o, st, sc, vs);
 }
@@ -434,7 +458,9 @@ void sc_step_free(sc_step *st)
     free(st->as.name);
     free(st->as.key);
     free(st->as.equals);
+    sc_lwm2m_assert_free(st->as.lwm2m);
     sc_action_free(&st->act);
+    sc_trigger_free(&st->event);
 }
 
 static void describe_bytes(bytebuf *b, const sc_bytes *by, size_t max)
@@ -442,6 +468,19 @@ static void describe_bytes(bytebuf *b, const sc_bytes *by, size_t max)
     bytebuf_append_byte(b, '"');
     trace_escape(b, by->data, by->len < max ? by->len : max);
     bytebuf_append_str(b, by->len > max ? "\"..." : "\"");
+}
+
+static void describe_lwm2m_assert(bytebuf *b, const sc_lwm2m_assert *a)
+{
+    char path[LWM2M_PATH_STR_MAX];
+    if (a->kind == SC_LWA_REGISTERED) {
+        bytebuf_appendf(b, "%s%s%s", a->ep ? " " : "", a->ep ? a->ep : "", a->registered ? " registered" : " not registered");
+        return;
+    }
+    lwm2m_path_format(&a->path, path);
+    bytebuf_appendf(b, " %s %s", a->kind == SC_LWA_LAST_NOTIFY ? "last_notify" : "last_read", path);
+    if (a->value)
+        bytebuf_appendf(b, " == \"%s\"", a->value);
 }
 
 void scenario_step_describe(const sc_step *st, char *buf, size_t size)
@@ -471,8 +510,10 @@ void scenario_step_describe(const sc_step *st, char *buf, size_t size)
                         st->xm.nfaults, st->xm.nfaults == 1 ? "" : "s", st->xm.has_replies ? ", replies checked" : "");
         break;
     case STEP_ASSERT: {
-        static const char *const k[] = { "file", "no_file", "firmware", "setting", "state" };
+        static const char *const k[] = { "file", "no_file", "firmware", "setting", "state", "lwm2m" };
         bytebuf_appendf(&b, "%s", k[st->as.kind]);
+        if (st->as.lwm2m)
+            describe_lwm2m_assert(&b, st->as.lwm2m);
         if (st->as.name)
             bytebuf_appendf(&b, " %s/%s", st->as.tag, st->as.name);
         if (st->as.key)
@@ -482,6 +523,12 @@ void scenario_step_describe(const sc_step *st, char *buf, size_t size)
         break;
     }
     case STEP_DO: bytebuf_append_str(&b, st->act.text); break;
+    case STEP_EXPECT_EVENT:
+        bytebuf_append_byte(&b, '"');
+        trace_escape(&b, (const uint8_t *)st->event.text, strlen(st->event.text));
+        dur_format(st->within, d, sizeof(d));
+        bytebuf_appendf(&b, "\" within %s", d);
+        break;
     }
     snprintf(buf, size, "%s", b.data ? (const char *)b.data : "");
     bytebuf_free(&b);

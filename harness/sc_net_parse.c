@@ -64,8 +64,12 @@ static int parse_script_step(sc_pctx *c, const cJSON *o, nw_step *st)
 static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
 {
     static const char *const keys[] = { "tcp", "udp", "serve", "script", "note", NULL };
-    static const char *what = "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script)";
-    if (sc_expect_object(c, o, what) || sc_check_keys(c, o, keys))
+    static const char *what = "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, lwm2m)";
+    if (sc_expect_object(c, o, what))
+        return -1;
+    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(o, "serve");
+    int lwm2m = cJSON_IsString(sv) && !strcmp(sv->valuestring, "lwm2m");
+    if (!lwm2m && sc_check_keys(c, o, keys))
         return -1;
     int tcp = cJSON_GetObjectItemCaseSensitive(o, "tcp") != NULL;
     int udp = cJSON_GetObjectItemCaseSensitive(o, "udp") != NULL;
@@ -76,6 +80,8 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
         return -1;
     s->proto = tcp ? IP_TCP : IP_UDP;
     s->port = (uint16_t)port;
+    if (lwm2m)
+        return sc_parse_lwm2m_service(c, o, s);
     char *serve = NULL;
     if (sc_req_string(c, o, "serve", &serve) < 0)
         return -1;
@@ -87,7 +93,7 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
     else if (!strcmp(serve, "script"))
         s->kind = NW_SVC_SCRIPT;
     else
-        rc = sc_fail_at(c, "serve", "expected \"echo\", \"sink\" or \"script\", got \"%s\"", serve);
+        rc = sc_fail_at(c, "serve", "expected \"echo\", \"sink\", \"script\" or \"lwm2m\", got \"%s\"", serve);
     free(serve);
     if (rc)
         return -1;
@@ -254,7 +260,7 @@ static int parse_host(sc_pctx *c, const cJSON *o, nw_host_cfg *h)
             }
         }
         sc_pop(c, mark);
-        if (rc)
+        if (rc || sc_check_lwm2m_host(c, h))
             return -1;
     }
     const cJSON *faults = cJSON_GetObjectItemCaseSensitive(o, "faults");

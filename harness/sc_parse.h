@@ -13,6 +13,9 @@ int sc_parse_world_event(sc_pctx *c, const cJSON *obj, sc_world_event *ev);
  * keys obj may hold (NULL-terminated). */
 int sc_parse_action(sc_pctx *c, const cJSON *obj, const char *const *extra, sc_action *a);
 void sc_trigger_free(sc_trigger *t);
+/* An "ev" pattern s ("lwm2m server register lt=86400", "/re/") read from
+ * field `key` into t (TRIG_EV or TRIG_EV_RE), as "when": "ev ..." reads it. */
+int sc_parse_event_pattern(sc_pctx *c, const char *key, const char *s, sc_trigger *t);
 
 /* Names a later step may use as ${name}: "vars" and earlier captures. */
 typedef struct sc_var_scope {
@@ -57,5 +60,13 @@ void sc_action_free(sc_action *a);
 int sc_parse_hosts(sc_pctx *c, const cJSON *arr, nw_config *net);
 int sc_parse_faults(sc_pctx *c, const cJSON *o, int check_keys, nw_faults *f, unsigned *mask);
 extern const char *const sc_fault_keys[];
+
+/* harness/sc_lwm2m_parse.c: a "serve": "lwm2m" service (its options), the
+ * check that a host's lwm2m services agree, the "lwm2m" action and the
+ * "lwm2m" assert. */
+int sc_parse_lwm2m_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s);
+int sc_check_lwm2m_host(sc_pctx *c, const nw_host_cfg *h);
+int sc_parse_lwm2m_action(sc_pctx *c, const cJSON *o, sc_action *a);
+int sc_parse_lwm2m_assert(sc_pctx *c, const cJSON *o, sc_assert *as);
 
 #endif

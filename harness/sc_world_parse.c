@@ -6,12 +6,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lwm2m_service.h"
 #include "protocol/at.h"
 #include "sc_parse.h"
 
 /* ---------------- actions ---------------- */
 
-#define ACTION_KEYS_MAX 12
+#define ACTION_KEYS_MAX 28
 
 typedef struct action_def {
     const char *name;
@@ -40,6 +41,10 @@ static const action_def action_defs[] = {
       { "name", "dns", "dns_delay", "refuse", "unreachable", "stall", "reset_after", "drop", "duplicate", "delay",
         NULL } },
     { "pdp_drop", ACT_PDP_DROP, { NULL } },
+    { "lwm2m", ACT_LWM2M,
+      { "server", "ep", "read", "write", "execute", "observe", "cancel", "discover", "attributes", "fault", "value",
+        "accept", "format", "partial", "args", "reactive", "pmin", "pmax", "gt", "lt", "st", "code", "count", "to",
+        "on", NULL } },
 };
 #define NACTIONS (sizeof(action_defs) / sizeof(action_defs[0]))
 
@@ -50,6 +55,7 @@ void sc_action_free(sc_action *a)
     free(a->info);
     free(a->request);
     free(a->host);
+    sc_lwm2m_act_free(a->lwm2m);
     memset(a, 0, sizeof(*a));
 }
 
@@ -207,6 +213,7 @@ static int parse_action_params(sc_pctx *c, const cJSON *obj, const action_def *d
             sc_parse_faults(c, obj, 0, &a->faults, &a->fault_mask) < 0)
             return -1;
         return a->fault_mask ? 0 : sc_fail(c, "expected at least one fault (\"dns\", \"refuse\", \"stall\", ...)");
+    case ACT_LWM2M: return sc_parse_lwm2m_action(c, obj, a);
     case ACT_CONTROL: {
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(obj, "request");
         if (!cJSON_IsObject(r) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "cmd")))
@@ -224,7 +231,7 @@ int sc_parse_action(sc_pctx *c, const cJSON *obj, const char *const *extra, sc_a
     const action_def *d = cJSON_IsString(v) ? find_action(v->valuestring) : NULL;
     if (!d)
         return fail_unknown_action(c, v);
-    const char *keys[32];
+    const char *keys[24 + ACTION_KEYS_MAX + 2];
     size_t n = 0;
     keys[n++] = "do";
     for (const char *const *k = extra; *k && n < 24; k++)
@@ -341,12 +348,12 @@ static int is_regex_arg(const char *s)
     return n >= 2 && s[0] == '/' && s[n - 1] == '/';
 }
 
-static int compile_arg_regex(sc_pctx *c, sc_trigger *t, const char *arg)
+static int compile_arg_regex(sc_pctx *c, const char *key, sc_trigger *t, const char *arg)
 {
     char *src = strndup(arg + 1, strlen(arg) - 2);
     if (!src)
         return sc_fail(c, "out of memory");
-    size_t mark = sc_push_key(c, "when");
+    size_t mark = sc_push_key(c, key);
     int rc = sc_regex(c, src, &t->re);
     sc_pop(c, mark);
     free(src);
@@ -359,6 +366,30 @@ static int set_arg(sc_pctx *c, sc_trigger *t, const char *arg)
     t->arg = strdup(arg);
     t->arg_len = strlen(arg);
     return t->arg ? 0 : sc_fail(c, "out of memory");
+}
+
+/* `whole`: the trigger as written, for "when"'s message (NULL otherwise). */
+static int parse_event_pattern(sc_pctx *c, const char *key, const char *s, const char *whole, sc_trigger *t)
+{
+    if (is_regex_arg(s)) {
+        t->kind = TRIG_EV_RE;
+        return compile_arg_regex(c, key, t, s);
+    }
+    t->kind = TRIG_EV;
+    int rc = parse_ev_tokens(t, s);
+    if (rc < 0)
+        return sc_fail(c, "out of memory");
+    if (rc && whole)
+        return fail_when(c, whole, "malformed event pattern");
+    if (rc)
+        return sc_fail_at(c, key, "malformed event pattern; expected words and fields like \"lwm2m server register "
+                                  "lt=86400\", \"net stat=5\", \"xmodem block n>=3\" or \"/regex/\", got \"%.60s\"", s);
+    return 0;
+}
+
+int sc_parse_event_pattern(sc_pctx *c, const char *key, const char *s, sc_trigger *t)
+{
+    return parse_event_pattern(c, key, s, NULL, t);
 }
 
 static int parse_sugar(sc_pctx *c, sc_trigger *t, const char *kind, const char *arg, const char *s)
@@ -396,7 +427,7 @@ static int parse_when(sc_pctx *c, const char *s, sc_trigger *t)
     const char *arg = sp + 1;
     if (!strcmp(kind, "urc") || !strcmp(kind, "line")) {
         t->kind = is_regex_arg(arg) ? TRIG_LINE_RE : TRIG_LINE;
-        return t->kind == TRIG_LINE_RE ? compile_arg_regex(c, t, arg) : set_arg(c, t, arg);
+        return t->kind == TRIG_LINE_RE ? compile_arg_regex(c, "when", t, arg) : set_arg(c, t, arg);
     }
     if (!strcmp(kind, "tx") || !strcmp(kind, "rx")) {
         t->kind = kind[0] == 't' ? TRIG_TX : TRIG_RX;
@@ -408,15 +439,8 @@ static int parse_when(sc_pctx *c, const char *s, sc_trigger *t)
         t->kind = kind[0] == 's' ? TRIG_STATE : TRIG_FIRED;
         return set_arg(c, t, arg);
     }
-    if (!strcmp(kind, "ev")) {
-        if (is_regex_arg(arg)) {
-            t->kind = TRIG_EV_RE;
-            return compile_arg_regex(c, t, arg);
-        }
-        t->kind = TRIG_EV;
-        int rc = parse_ev_tokens(t, arg);
-        return rc < 0 ? sc_fail(c, "out of memory") : rc ? fail_when(c, s, "malformed event pattern") : 0;
-    }
+    if (!strcmp(kind, "ev"))
+        return parse_event_pattern(c, "when", arg, s, t);
     if (!strcmp(kind, "xmodem") || !strcmp(kind, "download"))
         return parse_sugar(c, t, kind, arg, s);
     return fail_when(c, s, "unknown trigger kind");

@@ -306,7 +306,8 @@ static int parse_device(sc_pctx *c, const cJSON *o, sc_device *dv)
 {
     static const char *const keys[] = { "model",  "product", "firmware", "imei",     "sim",   "mno_profile",
                                         "network", "timing", "nvm",      "files",    "aux_uart", "pacing",
-                                        "powered", "network_time", "lwm2m", "note", NULL };
+                                        "powered", "network_time", "lwm2m", "install_urc_table_spelling",
+                                        "note", NULL };
     device_cfg *d = &dv->dev;
     if (!o)
         return 0;
@@ -316,6 +317,7 @@ static int parse_device(sc_pctx *c, const cJSON *o, sc_device *dv)
         sc_opt_strbuf(c, o, "firmware", d->firmware, sizeof(d->firmware)) < 0 ||
         sc_opt_strbuf(c, o, "imei", d->imei, sizeof(d->imei)) < 0 || sc_opt_bool(c, o, "aux_uart", &dv->aux_uart) < 0 ||
         sc_opt_bool(c, o, "pacing", &dv->pacing) < 0 || sc_opt_bool(c, o, "powered", &dv->powered) < 0 ||
+        sc_opt_bool(c, o, "install_urc_table_spelling", &d->install_urc_table_spelling) < 0 ||
         (dv->net_time_set = parse_net_time(c, o, &dv->net_time_base)) < 0)
         return -1;
     dv->net_time_set = dv->net_time_set == 0;

@@ -108,10 +108,14 @@ typedef enum {
     ACT_CONTROL,        /* any control-channel request (sim/control.h) */
     ACT_HOST,           /* faults of a simulated host (world.hosts) */
     ACT_PDP_DROP,       /* the network deactivates the data context */
+    ACT_LWM2M,          /* the built-in LwM2M server: an operation or a fault */
 } sc_act_kind;
 
 typedef enum { WIRE_TO_HOST = 0, WIRE_TO_MODULE = 1 } sc_wire_dir;
 typedef enum { WIRE_CORRUPT, WIRE_DROP, WIRE_DELAY } sc_wire_fault;
+
+struct sc_lwm2m_act;    /* harness/lwm2m_service.h */
+struct sc_lwm2m_assert;
 
 typedef struct sc_action {
     sc_act_kind kind;
@@ -137,6 +141,8 @@ typedef struct sc_action {
     char *host;
     nw_faults faults;
     unsigned fault_mask; /* which of them the action sets */
+    /* ACT_LWM2M */
+    struct sc_lwm2m_act *lwm2m;
 } sc_action;
 
 typedef struct sc_world_event {
@@ -160,6 +166,7 @@ typedef enum {
     STEP_XMODEM,
     STEP_ASSERT,
     STEP_DO,            /* a world action, right now */
+    STEP_EXPECT_EVENT,  /* an EV event (the module's, a server's) matching a pattern */
 } sc_step_kind;
 
 typedef enum { XM_FAULT_CORRUPT, XM_FAULT_DROP, XM_FAULT_DUPLICATE, XM_FAULT_STALL, XM_FAULT_CANCEL } sc_xm_fault_kind;
@@ -183,7 +190,7 @@ typedef struct sc_xmodem {
     int has_replies;    /* "replies": the step's bytes / re hold what the module must send */
 } sc_xmodem;
 
-typedef enum { AS_FILE, AS_NO_FILE, AS_FIRMWARE, AS_SETTING, AS_STATE } sc_assert_kind;
+typedef enum { AS_FILE, AS_NO_FILE, AS_FIRMWARE, AS_SETTING, AS_STATE, AS_LWM2M } sc_assert_kind;
 
 typedef struct sc_assert {
     sc_assert_kind kind;
@@ -195,6 +202,7 @@ typedef struct sc_assert {
     long long size;     /* AS_FILE: -1 = not checked */
     char *key;          /* AS_SETTING: nvm key; AS_STATE: dotted path */
     char *equals;       /* expected value as text (numbers in decimal) */
+    struct sc_lwm2m_assert *lwm2m; /* AS_LWM2M */
 } sc_assert;
 
 typedef struct sc_step {
@@ -216,6 +224,7 @@ typedef struct sc_step {
     sc_xmodem xm;
     sc_assert as;
     sc_action act;      /* STEP_DO */
+    sc_trigger event;   /* STEP_EXPECT_EVENT: an "ev" pattern (TRIG_EV / TRIG_EV_RE) */
 } sc_step;
 
 typedef struct sc_var {

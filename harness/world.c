@@ -126,6 +126,15 @@ static int host_action(world *w, const sc_action *a, char *err, size_t errlen)
     return 0;
 }
 
+static int lwm2m_action(world *w, const sc_action *a, char *err, size_t errlen)
+{
+    if (!w->io.lw) {
+        snprintf(err, errlen, "lwm2m: no LwM2M server in this world");
+        return -1;
+    }
+    return lwm2m_services_apply(w->io.lw, a->lwm2m, err, errlen);
+}
+
 int world_apply(world *w, const sc_action *a, const char *who, char *err, size_t errlen)
 {
     modem *m = w->io.m;
@@ -142,6 +151,7 @@ int world_apply(world *w, const sc_action *a, const char *who, char *err, size_t
     case ACT_CONTROL: return control_action(w, a, err, errlen);
     case ACT_HOST: return host_action(w, a, err, errlen);
     case ACT_PDP_DROP: modem_network_pdp_drop(m); return 0;
+    case ACT_LWM2M: return lwm2m_action(w, a, err, errlen);
     }
     snprintf(err, errlen, "unknown action");
     return -1;
@@ -342,23 +352,44 @@ static int state_matches(const sc_trigger *t, char **tok, size_t n)
     return 0;
 }
 
+/* An EV line as the triggers see it: its text and its blank-separated
+ * tokens (at most EV_TOKENS; lines are cut at 511 bytes). */
+typedef struct ev_text {
+    char text[512], copy[512];
+    char *tok[EV_TOKENS];
+    size_t ntok;
+} ev_text;
+
+static void ev_text_init(ev_text *e, const uint8_t *p, size_t n)
+{
+    n = n < sizeof(e->text) - 1 ? n : sizeof(e->text) - 1;
+    memcpy(e->text, p, n);
+    e->text[n] = 0;
+    memcpy(e->copy, e->text, n + 1);
+    e->ntok = tokenize(e->copy, e->tok, EV_TOKENS);
+}
+
+static int trigger_matches(const sc_trigger *t, const ev_text *e)
+{
+    return (t->kind == TRIG_EV && ev_matches(t, (char **)e->tok, e->ntok)) ||
+           (t->kind == TRIG_STATE && state_matches(t, (char **)e->tok, e->ntok)) ||
+           (t->kind == TRIG_EV_RE && regexec(&t->re, e->text, 0, NULL, 0) == 0);
+}
+
+int world_event_matches(const sc_trigger *t, const char *text, size_t len)
+{
+    ev_text e;
+    ev_text_init(&e, (const uint8_t *)text, len);
+    return trigger_matches(t, &e);
+}
+
 static void check_event(world *w, const uint8_t *p, size_t n)
 {
-    char text[512], copy[512];
-    n = n < sizeof(text) - 1 ? n : sizeof(text) - 1;
-    memcpy(text, p, n);
-    text[n] = 0;
-    memcpy(copy, text, n + 1);
-    char *tok[EV_TOKENS];
-    size_t ntok = tokenize(copy, tok, EV_TOKENS);
-    for (size_t i = 0; i < w->sc->nworld; i++) {
-        const sc_trigger *t = &w->sc->world[i].trig;
-        int hit = (t->kind == TRIG_EV && ev_matches(t, tok, ntok)) ||
-                  (t->kind == TRIG_STATE && state_matches(t, tok, ntok)) ||
-                  (t->kind == TRIG_EV_RE && regexec(&t->re, text, 0, NULL, 0) == 0);
-        if (hit)
+    ev_text e;
+    ev_text_init(&e, p, n);
+    for (size_t i = 0; i < w->sc->nworld; i++)
+        if (trigger_matches(&w->sc->world[i].trig, &e))
             fire(w, i);
-    }
 }
 
 static int has_trigger(const world *w, sc_trig_kind kind)

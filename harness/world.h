@@ -15,6 +15,7 @@
 #ifndef SARASIM_WORLD_H
 #define SARASIM_WORLD_H
 
+#include "lwm2m_service.h"
 #include "networld.h"
 #include "scenario.h"
 #include "sim/modem.h"
@@ -27,6 +28,7 @@ typedef struct world_io {
     void (*log)(void *ctx, const char *text); /* one EV line for the trace, optional */
     void *ctx;
     networld *net;                            /* the simulated hosts; NULL = none */
+    lwm2m_services *lw;                       /* their LwM2M servers; NULL = none */
 } world_io;
 
 typedef struct world world;
@@ -42,5 +44,10 @@ void world_observe(world *w, const trace_event *ev);
 int world_apply(world *w, const sc_action *a, const char *who, char *err, size_t errlen);
 /* The first failed world action, or NULL. */
 const char *world_error(const world *w);
+
+/* Does the EV text match t (an "ev" pattern: TRIG_EV words and fields,
+ * TRIG_EV_RE, or TRIG_STATE)?  The matching of "when" triggers, for the
+ * host's expect_event step. */
+int world_event_matches(const sc_trigger *t, const char *text, size_t len);
 
 #endif

@@ -1053,7 +1053,7 @@ static lwm2m_server *server_by_inst(lwm2m_client *c, uint16_t inst)
 }
 
 static uint8_t execute(lwm2m_client *c, lwm2m_server *s, uint64_t now, const lwm2m_path *p,
-                       const coap_msg *m, bool *disable)
+                       const coap_msg *m, bool *disable, lwm2m_out *out)
 {
     if (p->depth != 3)
         return COAP_METHOD_NOT_ALLOWED;
@@ -1073,7 +1073,7 @@ static uint8_t execute(lwm2m_client *c, lwm2m_server *s, uint64_t now, const lwm
         if (p->id[2] == 8) {
             t->update_needed = true; /* sent once this request is answered */
             if (t->phase == LWM2M_PH_REGISTERED)
-                t->status = LWM2M_REG_UPDATE_NEEDED;
+                set_status(t, LWM2M_REG_UPDATE_NEEDED, out);
         } else {
             *disable = t == s;
             if (t != s)
@@ -1177,7 +1177,7 @@ static void handle_request(lwm2m_client *c, lwm2m_server *s, uint64_t now, const
         code = attrs ? write_attributes(c, s, &p, m) : server_write(c, s, now, &p, m, true, out);
     } else if (m->code == COAP_POST) {
         if (p.depth == 3)
-            code = execute(c, s, now, &p, m, &disable);
+            code = execute(c, s, now, &p, m, &disable, out);
         else if (p.depth == 2)
             code = server_write(c, s, now, &p, m, false, out);
         else
@@ -1258,10 +1258,12 @@ void lwm2m_client_stop(lwm2m_client *c, uint64_t now, lwm2m_out *out)
         lwm2m_server *s = &c->srv[i];
         coap_out keep = s->cout;
         bytebuf body = s->reg_body, query = s->reg_query;
+        unsigned gen = s->gen;
         memset(s, 0, sizeof *s);
         s->cout = keep;
         s->reg_body = body;
         s->reg_query = query;
+        s->gen = gen; /* a restarted client must not reuse its message ids and tokens */
     }
 }
 

@@ -195,6 +195,9 @@ static int cmd_UDWNFILE(cmd_ctx *x)
         return CMD_BAD_PARAM;
     if ((r = arg_name_tag(c, 0, 2, &name, &tag)))
         return r;
+    /* App. B: a FOAT download while the LwM2M client downloads a package */
+    if (tag == FS_TAG_FOAT && ufota_downloading(x->m))
+        return AT_CME(CME_NOT_ALLOWED);
     int rc = cmd_download_open(x, tag, name, c->args[0].len, (size_t)size);
     if (rc)
         return fs_result(rc);

@@ -55,6 +55,7 @@ typedef struct device_cfg {
     /* timing profile: every simulated delay (sim/timing.h) */
     sim_ns timing[TIM__COUNT];
     uint32_t fs_capacity; /* flash file system size in bytes */
+    int install_urc_table_spelling; /* "+UFWINSTALL:" as the app note's tables print it, not "+UUFWINSTALL:" */
     dev_lwm2m lwm2m;
 } device_cfg;
 

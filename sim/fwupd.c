@@ -44,6 +44,8 @@ static void fw_line(modem *m, const char *fmt, ...) __attribute__((format(printf
 static void fw_line(modem *m, const char *fmt, ...)
 {
     static const at_fmt verbose = { 1, 0, 0 };
+    if (m->fw.method != UPD_FOAT && !m->fw.urcs)
+        return; /* a stored install shows nothing unless asked (app note §3.2) */
     char text[128];
     va_list ap;
     va_start(ap, fmt);
@@ -74,6 +76,17 @@ static void arm_at(modem *m, sim_ns due)
         clk_timer_stop(m->clk, &m->fw.timer);
     else
         clk_timer_start_at(m->clk, &m->fw.timer, due);
+}
+
+/* The install progress / result URC: FOAT's own, or the one host libraries
+ * parse for stored installs (+UUFWINSTALL; the app note's example tables
+ * spell it +UFWINSTALL, which device option install_urc_table_spelling
+ * reproduces: docs/module-fidelity.md). */
+static const char *install_urc(const modem *m)
+{
+    if (m->fw.method == UPD_FOAT)
+        return "+UFWUPD";
+    return m->dev.install_urc_table_spelling ? "+UFWINSTALL" : "+UUFWINSTALL";
 }
 
 /* ---- entering the mode ---- */
@@ -125,8 +138,30 @@ void fwupd_begin(modem *m, int port, uint32_t rate)
 {
     modem_enter_fwupdate(m);
     fwupd *f = &m->fw;
+    f->method = UPD_FOAT;
     f->port = port;
     f->rate = rate;
+    set_phase(m, FWUPD_RESTART);
+    clk_timer_start(m->clk, &f->timer, m->dev.timing[TIM_FWUPD_RESTART]);
+}
+
+void fwupd_install_stored(modem *m, update_method how, const uint8_t *pkg, size_t len, int port, uint32_t rate,
+                          int urcs)
+{
+    /* the rate in use before the reset, unless another was asked for; an
+     * autobauding port that never locked speaks at 115200 */
+    uint32_t cur = uart_effective_rate(&m->port[port].uart);
+    modem_enter_fwupdate(m);
+    fwupd *f = &m->fw;
+    f->method = how;
+    f->urcs = urcs;
+    f->port = port;
+    f->rate = rate ? rate : cur ? cur : 115200;
+    uart_set_module_rate(&m->port[port].uart, f->rate);
+    bytebuf_clear(&f->image);
+    if (pkg && len)
+        bytebuf_append(&f->image, pkg, len);
+    modem_trace_event(m, "fwupd stored install method=%s bytes=%zu urcs=%d", update_rule_of(how)->name, len, urcs);
     set_phase(m, FWUPD_RESTART);
     clk_timer_start(m->clk, &f->timer, m->dev.timing[TIM_FWUPD_RESTART]);
 }
@@ -135,6 +170,7 @@ void fwupd_recover(modem *m, int port, uint32_t rate)
 {
     modem_enter_fwupdate(m);
     fwupd *f = &m->fw;
+    f->method = UPD_FOAT;
     f->port = port;
     f->rate = rate;
     start_handshake(m);
@@ -174,7 +210,16 @@ static void back_to_old_firmware(modem *m)
 
 /* The install failed after writing started: the module stays in Firmware
  * Update Mode (app note §4.1.1) -- it reboots into the handshake. */
-static void stay_in_update_mode(modem *m) { start_handshake(m); }
+static void stay_in_update_mode(modem *m)
+{
+    if (m->fw.method == UPD_FOAT) {
+        start_handshake(m);
+        return;
+    }
+    /* a stored package: the install starts again (app note §6.1.1) */
+    m->fw.phase = FWUPD_OFF;
+    modem_reboot(m, m->dev.timing[TIM_BOOT]);
+}
 
 static void transfer_ended(modem *m)
 {
@@ -245,7 +290,9 @@ static void schedule_step(modem *m)
  * from the update procedure mode and returns to the normal mode." */
 static void validation_failed(modem *m)
 {
-    fw_line(m, "+UFWUPD: %d", m->fw.result);
+    if (m->fw.method == UPD_UFOTA)
+        ufota_install_outcome(m, 0, m->fw.result);
+    fw_line(m, "%s: %d", install_urc(m), m->fw.result);
     back_to_old_firmware(m);
 }
 
@@ -272,9 +319,15 @@ static void start_validation(modem *m)
     fwupd *f = &m->fw;
     set_phase(m, FWUPD_VALIDATE);
     /* Xmodem pads the last block; the package says where it ends. */
-    pkg_expect e = { PKG_METHOD_FOAT, m->dev.model, m->dev.product, m->firmware };
+    pkg_method pm = f->method == UPD_UFOTA ? PKG_METHOD_UFOTA
+                    : f->method == UPD_UFWINSTALL ? PKG_METHOD_FWINSTALL
+                                                  : PKG_METHOD_FOAT;
+    pkg_expect e = { pm, m->dev.model, m->dev.product, m->firmware };
     uint64_t fail_at = 0;
-    f->result = validate_image(f, &e, &fail_at);
+    if (f->method != UPD_FOAT && f->image.len == 0)
+        f->result = 144; /* the agent finds no package: "file not found" */
+    else
+        f->result = validate_image(f, &e, &fail_at);
     modem_trace_event(m, "fwupd validate result=%d size=%zu", f->result, f->image.len);
     pkg_validation_steps(&f->hdr, &f->steps);
     pkg_timing pt;
@@ -309,11 +362,13 @@ static void start_install(modem *m)
     m->fw_corrupt = 1;
     m->fw_corrupt_port = f->port;
     m->fw_corrupt_rate = f->rate;
+    m->fw_corrupt_method = f->method;
+    m->fw_corrupt_urcs = f->urcs;
     if (modem_save_firmware(m)) {
         /* the flash cannot take the "update in progress" mark: nothing has
          * been written yet, the firmware stays as it was (130: flash access) */
         m->fw_corrupt = was_corrupt;
-        fw_line(m, "+UFWUPD: 130");
+        fw_line(m, "%s: 130", install_urc(m));
         back_to_old_firmware(m);
         return;
     }
@@ -326,20 +381,15 @@ static void start_install(modem *m)
     schedule_step(m);
 }
 
-/* Table 16, FOAT column: USER and LwM2M files erased, NVM and profiles at the
- * new firmware's factory values (MNO profile global), SIM reset; keys,
- * certificates and RF calibration kept. */
+/* The new firmware is in: its first boot applies Table 16's FOAT column
+ * (sim/update_rules.c: USER and LwM2M files erased, NVM and profiles at
+ * factory values, MNO profile global; keys, certificates kept). */
 static void install_done(modem *m)
 {
     fwupd *f = &m->fw;
-    fs_apply_reboot(&m->fs, FS_ERASE_FOR_FOAT);
-    nvm_factory_reset(&m->nvm);
-    nvm_commit(&m->nvm);
-    snprintf(m->firmware, sizeof(m->firmware), "%s", f->hdr.to);
-    m->fw_corrupt = 0;
-    modem_save_firmware(m);
+    modem_firmware_installed(m, f->hdr.to, f->method);
     modem_trace_event(m, "fwupd installed version=%s", m->firmware);
-    fw_line(m, "+UFWUPD: 128");
+    fw_line(m, "%s: 128", install_urc(m));
     f->phase = FWUPD_OFF;
     modem_reboot(m, m->dev.timing[TIM_BOOT]);
 }
@@ -364,12 +414,12 @@ static void install_step(modem *m)
     fwupd *f = &m->fw;
     unsigned pct = f->steps.pct[f->step];
     if (f->fault_pct >= 0 && (int)pct >= f->fault_pct) {
-        fw_line(m, "+UFWUPD: %d", f->fault_code);
+        fw_line(m, "%s: %d", install_urc(m), f->fault_code);
         f->fault_pct = -1;
         stay_in_update_mode(m);
         return;
     }
-    fw_line(m, "+UFWUPD: %u", pct);
+    fw_line(m, "%s: %u", install_urc(m), pct);
     if (++f->step < f->steps.n)
         schedule_step(m);
     else /* the agent finalises (marks the new image good) before 128 */
@@ -381,7 +431,12 @@ static void timer_cb(clk_timer *t)
     modem *m = t->data;
     fwupd *f = &m->fw;
     switch (f->phase) {
-    case FWUPD_RESTART: start_handshake(m); break;
+    case FWUPD_RESTART:
+        if (f->method == UPD_FOAT)
+            start_handshake(m);
+        else
+            start_validation(m);
+        break;
     case FWUPD_XMODEM:
         xmodem_rx_tick(&f->rx, clk_now(m->clk), &f->out);
         flush_xmodem(m);

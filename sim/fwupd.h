@@ -14,6 +14,15 @@
  * Firmware Update Mode -- across reboots and simulator restarts, the flag is
  * in the state dir -- accepting only a new Xmodem handshake until a good
  * image is installed.
+ *
+ * The same engine installs a package already on the module (app note §3.5,
+ * §6): +UFWINSTALL's from the FOAT area, uFOTA's from its download area.
+ * There is no transfer: RESTART -> VALIDATE ("+UFWPREVAL: n") -> INSTALL
+ * ("+UUFWINSTALL: n") -> "+UUFWINSTALL: 128", each shown only when the
+ * install URCs are on (+UFWINSTALL=,,,1 or a port), on that port at that
+ * rate.  A validation failure shows "+UUFWINSTALL: <code>" and the old
+ * firmware boots; a failure or a power cut once writing started makes the
+ * install start again at the next boot (§6.1.1).
  */
 #ifndef SARASIM_FWUPD_H
 #define SARASIM_FWUPD_H
@@ -24,6 +33,7 @@
 #include "../protocol/package.h"
 #include "../protocol/xmodem.h"
 #include "clock.h"
+#include "update_rules.h"
 
 typedef struct modem modem;
 
@@ -50,6 +60,8 @@ typedef struct fwupd {
     unsigned stop_step;   /* validation: steps shown before a failure */
     sim_ns phase_start;
     sim_ns phase_ns;
+    update_method method; /* UPD_FOAT (Xmodem), UPD_UFWINSTALL or UPD_UFOTA (a stored package) */
+    int urcs;             /* stored installs: +UFWPREVAL / +UUFWINSTALL are shown */
     int fault_pct;        /* injected install error at this percentage, -1 none */
     int fault_code;
     clk_timer timer;
@@ -63,6 +75,12 @@ void fwupd_free(fwupd *f);
 void fwupd_begin(modem *m, int port, uint32_t rate);
 /* Booting with the "firmware corrupt" flag set: straight into the handshake. */
 void fwupd_recover(modem *m, int port, uint32_t rate);
+/* Install a package already on the module (`how` UPD_UFWINSTALL or
+ * UPD_UFOTA): the module resets into its update agent now.  pkg is copied
+ * (NULL/0: no package: the agent reports 144, file not found).  URCs, when
+ * `urcs`, go to `port` at `rate` (0: the port's rate). */
+void fwupd_install_stored(modem *m, update_method how, const uint8_t *pkg, size_t len, int port, uint32_t rate,
+                          int urcs);
 /* Bytes from the host while in Firmware Update Mode. */
 void fwupd_rx(modem *m, int port, const uint8_t *p, size_t n);
 /* Power loss or reset: everything in flight is lost (the flag is not). */

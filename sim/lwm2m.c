@@ -260,6 +260,26 @@ static int persisted(const lwm2m_path *p, nvm_id *id)
     }
 }
 
+void lwm2m_mod_fw_object(modem *m, int state, int result, const char *uri)
+{
+    lwm2m_mod *d = m->lwm2m;
+    lwm2m_path st = lwm2m_path_oir(5, 0, 3), rs = lwm2m_path_oir(5, 0, 5), up = lwm2m_path_oir(5, 0, 1);
+    const lwm2m_value *cs = lwm2m_tree_get(&d->tree, &st), *cr = lwm2m_tree_get(&d->tree, &rs);
+    int st_changed = !cs || cs->v.i != state, rs_changed = !cr || cr->v.i != result;
+    set_v(&d->tree, st, lwm2m_v_int(state));
+    set_v(&d->tree, rs, lwm2m_v_int(result));
+    if (uri)
+        set_v(&d->tree, up, lwm2m_v_str(uri));
+    if (!d->client.started)
+        return;
+    uint64_t now = clk_now(m->clk);
+    if (st_changed)
+        lwm2m_client_changed(&d->client, now, &st, &d->out);
+    if (rs_changed)
+        lwm2m_client_changed(&d->client, now, &rs, &d->out);
+    run(d);
+}
+
 /* Values that live in NVM are written there before the write is answered
  * (issue 8's rule: OK or 2.04 only once it is on flash); a failed write
  * refuses the whole write. */
@@ -289,6 +309,14 @@ static uint8_t hook_write(void *ctx, uint16_t ssid, const lwm2m_list *values)
         any = 1;
     }
     d->store_failed = 0;
+    for (size_t i = 0; i < values->len; i++) { /* a new campaign (or none) */
+        const lwm2m_entry *e = &values->items[i];
+        if (e->path.depth == 3 && e->path.id[0] == 5 && e->path.id[2] == 1) {
+            uint8_t code = ufota_uri_written(d->m, ssid, (const char *)e->value.v.bytes.p, e->value.v.bytes.len);
+            if (code)
+                return code;
+        }
+    }
     if (any && nvm_commit(n) < 0) {
         nvm_rollback(n);
         d->store_failed = 1;
@@ -323,6 +351,8 @@ static uint8_t hook_execute(void *ctx, uint16_t ssid, const lwm2m_path *p, const
     }
     if (p->id[0] == 7 && (p->id[2] == 6 || p->id[2] == 7))
         return COAP_CHANGED;
+    if (p->id[0] == 5 && p->id[2] == 2)
+        return ufota_execute_update(d->m, ssid);
     /* /5/0/2 Update belongs to the firmware-update object's state machine
      * (uFOTA); /3/0/5 Factory Reset is not offered. */
     return COAP_METHOD_NOT_ALLOWED;
@@ -708,6 +738,7 @@ static void client_start_if_ready(lwm2m_mod *d)
         return;
     lwm2m_client_start(&d->client, clk_now(d->m->clk), &d->out);
     run(d);
+    ufota_bearer_up(d->m);
 }
 
 static void start_cb(clk_timer *t)
@@ -715,6 +746,7 @@ static void start_cb(clk_timer *t)
     lwm2m_mod *d = t->data;
     d->started = 1;
     modem_trace_event(d->m, "lwm2m client started");
+    ufota_client_started(d->m);
     client_start_if_ready(d);
 }
 

@@ -67,6 +67,9 @@ void lwm2m_mod_detached(modem *m);
 
 /* The client has started (LwM2M commands are answered). */
 int lwm2m_mod_started(const modem *m);
+/* Object 5's values as uFOTA sets them (State, Update Result, and the
+ * Package URI unless NULL); observers are told. */
+void lwm2m_mod_fw_object(modem *m, int state, int result, const char *uri);
 /* +ULWM2MCONFIGEXT's "APN sync" flag in force (app note §3.7.5). */
 int lwm2m_apn_sync(const modem *m);
 /* Run what the client asked for after a call into it (cmd_lwm2m.c). */

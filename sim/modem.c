@@ -229,6 +229,16 @@ static void do_after_line(modem *m, modem_port *p)
         break;
     case AFTER_POWER_OFF: modem_power_off(m); break;
     case AFTER_FWUPD: fwupd_begin(m, p->index, p->after_rate); break;
+    case AFTER_FWINSTALL: {
+        uint8_t *pkg = NULL;
+        size_t len = 0;
+        modem_stored_package(m, p->after_method, &pkg, &len);
+        if (p->after_method == UPD_UFOTA)
+            ufota_install_begins(m);
+        fwupd_install_stored(m, p->after_method, pkg, len, p->after_port, p->after_rate, p->after_urcs);
+        free(pkg);
+        break;
+    }
     default: break;
     }
 }
@@ -485,6 +495,7 @@ static void stop_everything(modem *m, const char *why)
 {
     clk_timer_stop(m->clk, &m->boot_timer);
     lwm2m_mod_stop(m);
+    ufota_stop(m);
     cmd_sock_stop(m);
     net_stop(m);
     fwupd_stop(m);
@@ -564,7 +575,13 @@ int modem_save_firmware(modem *m)
         cJSON *fw = cJSON_AddObjectToObject(root, "fw_update_mode");
         cJSON_AddNumberToObject(fw, "port", m->fw_corrupt_port);
         cJSON_AddNumberToObject(fw, "rate", m->fw_corrupt_rate);
+        if (m->fw_corrupt_method != UPD_FOAT) {
+            cJSON_AddStringToObject(fw, "method", update_rule_of(m->fw_corrupt_method)->name);
+            cJSON_AddBoolToObject(fw, "urcs", m->fw_corrupt_urcs);
+        }
     }
+    if (m->upd.how != UPD_NONE)
+        cJSON_AddItemToObject(root, "apply", update_pending_to_json(&m->upd));
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text)
@@ -621,7 +638,62 @@ static void load_firmware(modem *m)
     int rate_ok = cJSON_IsNumber(rate) && rate->valuedouble >= 1200 && rate->valuedouble <= 6500000 &&
                   baud_rate_supported((uint32_t)rate->valuedouble);
     m->fw_corrupt_rate = rate_ok ? (uint32_t)rate->valuedouble : 115200;
+    const cJSON *meth = cJSON_GetObjectItemCaseSensitive(fw, "method");
+    const update_rule *mr = cJSON_IsString(meth) ? update_rule_by_name(meth->valuestring) : NULL;
+    m->fw_corrupt_method = mr && (mr->method == UPD_UFWINSTALL || mr->method == UPD_UFOTA) ? mr->method : UPD_FOAT;
+    m->fw_corrupt_urcs = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fw, "urcs"));
+    const cJSON *apply = cJSON_GetObjectItemCaseSensitive(root, "apply");
+    m->upd.how = UPD_NONE;
+    if (apply && update_pending_from_json(apply, &m->upd)) {
+        m->upd.how = UPD_NONE;
+        modem_notice(m, "state dir: %s: the update rules owed are unreadable: settings kept as they are",
+                     FIRMWARE_FILE);
+    }
     cJSON_Delete(root);
+}
+
+int modem_firmware_installed(modem *m, const char *version, update_method how)
+{
+    update_pending_capture(&m->upd, how, &m->nvm, lwm2m_apn_sync(m));
+    snprintf(m->firmware, sizeof(m->firmware), "%s", version);
+    m->fw_corrupt = 0;
+    return modem_save_firmware(m);
+}
+
+int modem_stored_package(modem *m, update_method how, uint8_t **pkg, size_t *len)
+{
+    if (how == UPD_UFWINSTALL)
+        return modem_file_get(m, "FOAT", FS_FOAT_NAME, pkg, len);
+    if (how == UPD_UFOTA)
+        return ufota_package(m, pkg, len);
+    return -ENOENT;
+}
+
+/* A cut install: FOAT waits for a new Xmodem transfer; a stored package is
+ * installed again from the start (app note §6.1.1). */
+static void resume_install(modem *m)
+{
+    if (m->fw_corrupt_method == UPD_FOAT) {
+        fwupd_recover(m, m->fw_corrupt_port, m->fw_corrupt_rate);
+        return;
+    }
+    uint8_t *pkg = NULL;
+    size_t len = 0;
+    modem_stored_package(m, m->fw_corrupt_method, &pkg, &len);
+    fwupd_install_stored(m, m->fw_corrupt_method, pkg, len, m->fw_corrupt_port, m->fw_corrupt_rate,
+                         m->fw_corrupt_urcs);
+    free(pkg);
+}
+
+/* The first boot of a new firmware: Table 16's row for how it came. */
+static int apply_update_rules(modem *m)
+{
+    if (m->upd.how == UPD_NONE)
+        return 0;
+    int again = update_rules_apply(m, &m->upd);
+    m->upd.how = UPD_NONE;
+    modem_save_firmware(m);
+    return again;
 }
 
 void modem_sim_power_up(modem *m)
@@ -713,7 +785,11 @@ static void boot_timer_cb(clk_timer *t)
     load_firmware(m);
     m->boots++;
     if (m->fw_corrupt) { /* an install was cut short: only an update helps */
-        fwupd_recover(m, m->fw_corrupt_port, m->fw_corrupt_rate);
+        resume_install(m);
+        return;
+    }
+    if (apply_update_rules(m)) { /* app note Table 6: the profile comes back with one more reboot */
+        enter_booting(m, m->dev.timing[TIM_REBOOT], "reboot");
         return;
     }
     m->clock_offset = 0;
@@ -733,6 +809,7 @@ static void boot_timer_cb(clk_timer *t)
         p->greeting_due = nvm_get(&m->nvm, SET_CSGT_MODE) == 1;
         send_greeting(m, p);
     }
+    ufota_boot(m);
     lwm2m_mod_boot(m);
     net_boot(m);
 }
@@ -796,7 +873,10 @@ int modem_create(modem **out, clk *c, const modem_config *cfg, const modem_io *i
         rc = cmd_sock_init(m);
     if (!rc)
         rc = lwm2m_mod_init(m);
+    if (!rc)
+        rc = ufota_init(m);
     if (rc) {
+        lwm2m_mod_free(m);
         cmd_sock_free(m);
         cmd_table_free(&m->cmds);
         ip_free(m);
@@ -837,6 +917,7 @@ void modem_destroy(modem *m)
     }
     cmd_table_free(&m->cmds);
     lwm2m_mod_free(m);
+    ufota_free(m);
     cmd_sock_free(m);
     ip_free(m);
     fwupd_free(&m->fw);
@@ -988,6 +1069,7 @@ char *modem_state_json(const modem *m)
     cJSON_AddNumberToObject(fj, "free", (double)fs_free_space(&m->fs));
     cJSON_AddNumberToObject(fj, "files", (double)m->fs.count);
     lwm2m_mod_state_json(m, cJSON_AddObjectToObject(root, "lwm2m"));
+    ufota_state_json(m, cJSON_AddObjectToObject(root, "ufota"));
     add_settings(cJSON_AddObjectToObject(root, "settings"), m);
     char *s = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);

@@ -18,6 +18,8 @@
 #include "nvm.h"
 #include "override.h"
 #include "uart.h"
+#include "ufota.h"
+#include "update_rules.h"
 
 /* What the modem does once the current command line has been answered. */
 typedef enum {
@@ -26,6 +28,7 @@ typedef enum {
     AFTER_REBOOT_KEEP_SIM, /* +CFUN=15: silent reset, the SIM keeps its state */
     AFTER_POWER_OFF, /* +CPWROFF */
     AFTER_FWUPD,     /* +UFWUPD: reset into Firmware Update Mode */
+    AFTER_FWINSTALL, /* +UFWINSTALL: reset into the update agent with the FOAT-area package */
 } after_line;
 
 /* A raw-data consumer that takes the port over from the AT parser
@@ -59,7 +62,10 @@ typedef struct modem_port {
     size_t next_cmd;     /* next command of `line` to execute */
     int busy;            /* a command line is executing */
     after_line after;    /* what this port's line asked for once answered */
-    uint32_t after_rate; /* AFTER_FWUPD: the update's rate */
+    uint32_t after_rate; /* AFTER_FWUPD / AFTER_FWINSTALL: the update's rate */
+    int after_port;      /* AFTER_FWINSTALL: the port its URCs go to */
+    int after_urcs;      /* AFTER_FWINSTALL: they are shown */
+    update_method after_method; /* AFTER_FWINSTALL: the FOAT area's package, or uFOTA's (mode 1) */
     int ipr_pending;     /* +IPR: the new rate applies once OK is out ... */
     uint32_t ipr_rate;   /* ... this one (0 = autobaud) */
     int pumping;         /* port_pump is running (re-entry guard) */
@@ -113,13 +119,17 @@ struct modem {
     upsd_profile upsd[UPSD_PROFILES];
     fwupd fw;               /* FOAT engine (sim/fwupd.c) */
     int fw_corrupt;         /* an install was cut: boot into Firmware Update Mode */
+    update_pending upd;     /* Table 16 rules the new firmware's first boot owes */
     int fw_corrupt_port;
+    update_method fw_corrupt_method; /* FOAT: the Xmodem handshake; a stored package: its install again */
+    int fw_corrupt_urcs;
     uint32_t fw_corrupt_rate;
     int64_t net_time_base;
     fs fs;                /* the flash file system (fs/fs.h) */
     ip_state *ip;         /* endpoints, DNS, the radio link (sim/ip.h) */
     struct sock_table *socks; /* the host's sockets (sim/cmd_sock.c) */
     struct lwm2m_mod *lwm2m; /* the LwM2M client (sim/lwm2m.c) */
+    struct ufota *ufota;     /* the server-driven firmware update (sim/ufota.c) */
     net_world_ops net_world; /* the world behind the radio */
     override_list overrides; /* forced responses (world faults) */
 };
@@ -170,6 +180,13 @@ void modem_sim_insert(modem *m);
 void modem_enter_fwupdate(modem *m);
 /* Write firmware.json: the installed version and the corrupt-firmware flag. */
 int modem_save_firmware(modem *m);
+/* The package a stored install (+UFWINSTALL, uFOTA) installs: a malloc'd
+ * copy, or -ENOENT. */
+int modem_stored_package(modem *m, update_method how, uint8_t **pkg, size_t *len);
+/* An install completed: the new version, and the Table 16 row of `how` owed
+ * by its first boot (sim/update_rules.h), on flash together.  0 or -errno
+ * (the flash write failed; the module runs the new version anyway). */
+int modem_firmware_installed(modem *m, const char *version, update_method how);
 
 /* Finish the pending command on `port` by calling fn (with the same
  * command) `delay` from now; nothing if no command is pending there. */

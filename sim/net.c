@@ -112,6 +112,7 @@ static void detach(modem *m)
         modem_urc(m, "+UUPSDD: 0");
     }
     ip_bearer_down(m, IP_USER_MODULE);
+    ufota_detached(m);
     lwm2m_mod_detached(m);
     for (int cid = 0; cid <= NET_MAX_CID; cid++) {
         if (n->pdp_active[cid]) {
@@ -212,6 +213,7 @@ void net_set_signal(modem *m, int lost, int rsrp_dbm)
         m->net.rsrp_dbm = rsrp_dbm;
     modem_trace_event(m, "signal %s rsrp=%d", lost ? "lost" : "present", m->net.rsrp_dbm);
     ip_coverage_changed(m);
+    ufota_coverage_changed(m);
     net_update(m);
 }
 

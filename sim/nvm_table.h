@@ -59,6 +59,7 @@
     X(SET_UTIME_WIDTH, "+UTIME.width", INT, VOLATILE, 1, 100, NULL)                \
     X(SET_UTIMEIND, "+UTIMEIND", INT, VOLATILE, 1, 0, NULL)                        \
     X(SET_ULWM2MSTAT, "+ULWM2MSTAT", INT, VOLATILE, 1, 0, NULL)                    \
+    X(SET_UFOTASTAT, "+UFOTASTAT", INT, VOLATILE, 1, 0, NULL)                      \
     X(SET_UTIMECFG_NS, "+UTIMECFG.ns", INT, VOLATILE, 1, 0, NULL)                  \
     X(SET_UTIMECFG_S, "+UTIMECFG.s", INT, VOLATILE, 1, 0, NULL)                    \
     X(SET_UAUTH_TYPE, "+UAUTHREQ.auth", INT, NVM, 11, 0, NULL)                     \
@@ -113,6 +114,9 @@
     /* --- the LwM2M client (sim/lwm2m.c): enabled, PSK provisioned from the     \
      * RoT (app note §3.1.1), what servers and hosts write to /1/<i> (index:     \
      * the server instance, 0 = /1/10 uFOTA, 1 = /1/11 Verizon DM) --- */        \
+    X(SET_UFWINSTALL_URC, "+UFWINSTALL.urc", INT, NVM, 1, 0, NULL)                 \
+    X(SET_UFOTACONFIG_MODE, "+UFOTACONFIG.mode", INT, NVM, 1, 0, NULL)             \
+    X(SET_UFOTACONFIG_P3, "+UFOTACONFIG.p3", INT, NVM, 1, 255, NULL)               \
     X(SET_ULWM2M, "+ULWM2M", INT, NVM, 1, 0, NULL)                                 \
     X(SET_ULWM2MCONFIGEXT, "+ULWM2MCONFIGEXT", INT, NVM, 1, -1, NULL)              \
     X(SET_LWM2M_PSK, "lwm2m.psk", INT, NVM, 1, 0, NULL)                            \

@@ -41,6 +41,8 @@
       "answer ERROR before)", "ufota-lwm2m-data-facts.md 1.3: about 9 s on a SARA-R412M (R4)")                     \
     X(TIM_LWM2M_REBOOT, "lwm2m_reboot", SIM_S(1), "a server's Execute of /3/0/4 Reboot until the module resets " \
       "(its ACK goes first)", "ours")                                                                           \
+    X(TIM_UFOTA_ACK_TIMEOUT, "ufota_ack_timeout", SIM_S(3600), "+UFOTASTAT: 0,3,0 without +UFOTAACK until "  \
+      "the module accepts by itself", "app note §3.4.2: \"within an hour\"")                                     \
     X(TIM_FWUPD_RESTART, "fwupd_restart", SIM_S(2),                                                            \
       "+UFWUPD until +UFWUPD: ONGOING, and the Xmodem EOT until the first +UFWPREVAL",                         \
       "our choice; app note Table 7 shows a reset in both places")                                            \

@@ -50,6 +50,7 @@ typedef struct app {
     sc_env env; /* with --scenario: the modem inside its world */
     uv_net *realnet;  /* the real network behind the radio */
     networld *net;    /* the simulated hosts (env.net with --scenario) */
+    lwm2m_services *lw; /* the built-in LwM2M server(s) without --scenario (env.lw with it) */
     int loop_ready;   /* app_run got as far as the loop */
     int pty_failed;   /* pty[npty] failed half-way: release its descriptors */
 } app;
@@ -320,6 +321,13 @@ static int create_modem(app *a, const modem_config *cfg_in, char *err, size_t er
             return -1;
         }
         networld_set_log(a->net, on_world_log, a);
+        lwm2m_services_io lio = { on_world_log, a };
+        lwm2m_services_opts lopts = { .add_default = true };
+        lwm2m_svc_module_psk(&cfg.dev, 721, &lopts.default_psk); /* coaps as the module expects it */
+        if (lwm2m_services_create(&a->lw, a->net, &a->opt.world, &lopts, &lio)) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
         cfg.world = networld_ops(a->net);
         modem_io io = { on_to_host, on_trace, a, on_notice };
         int rc = modem_create(&a->m, &a->clock, &cfg, &io, err, errlen);
@@ -477,6 +485,7 @@ static void app_shutdown(app *a)
             sc_env_destroy(&a->env);
         else if (!a->opt.scenario_path) {
             modem_destroy(a->m);
+            lwm2m_services_destroy(a->lw);
             networld_destroy(a->net);
         }
         uv_net_free(a->realnet);

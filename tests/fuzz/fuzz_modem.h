@@ -34,9 +34,9 @@ static void fuzz_modem_run(const uint8_t *data, size_t size, const char *state_d
     cfg.dev.timing[TIM_REBOOT] = SIM_S(1);
     cfg.aux_uart = 1;
     cfg.state_dir = state_dir;
-    nw_service_cfg svcs[3] = { { IP_TCP, 7, NW_SVC_ECHO, NULL, 0, NULL, NULL },
-                               { IP_UDP, 7, NW_SVC_ECHO, NULL, 0, NULL, NULL },
-                               { IP_TCP, 9, NW_SVC_SINK, NULL, 0, NULL, NULL } };
+    nw_service_cfg svcs[3] = { { .proto = IP_TCP, .port = 7, .kind = NW_SVC_ECHO },
+                               { .proto = IP_UDP, .port = 7, .kind = NW_SVC_ECHO },
+                               { .proto = IP_TCP, .port = 9, .kind = NW_SVC_SINK } };
     nw_host_cfg host = { (char *)"e", 0xCB007107, NULL, svcs, 3, { 0 } };
     nw_config net = { &host, 1 };
     networld *w;

@@ -82,7 +82,7 @@ static void env_boot(const char *dir, const char *uri)
     memset(&E.srv, 0, sizeof E.srv);
     coap_ep_init(&E.srv.ep, NULL);
     coap_out_init(&E.srv.out);
-    nw_service_cfg svc = { IP_UDP, 5683, NW_SVC_CUSTOM, NULL, 0, &rd_ops, &E.srv };
+    nw_service_cfg svc = { .proto = IP_UDP, .port = 5683, .kind = NW_SVC_CUSTOM, .ops = &rd_ops, .svc = &E.srv };
     nw_host_cfg host = { (char *)"lwm2m.test", SRV_IP, NULL, &svc, 1, { 0 } };
     nw_config cfg = { &host, 1 };
     ck_assert_int_eq(networld_create(&E.w, &E.h.clock, &cfg, NULL), 0);

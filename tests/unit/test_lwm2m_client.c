@@ -723,6 +723,9 @@ START_TEST(tsq_execute_and_update_trigger)
     path_of(&e.msg, path, sizeof path);
     ck_assert_str_eq(path, "/rd/5");
     ck_assert_int_eq(F.executes, 1); /* the client's own, not the hook's */
+    /* the host sees "update needed" first, as for +ULWM2MREG (found by the
+     * node peer's interop test) */
+    ck_assert_str_eq(F.log, "1,721,6;1,721,5;");
 }
 END_TEST
 
@@ -920,6 +923,37 @@ START_TEST(rfc7959_large_registration_in_block1)
 }
 END_TEST
 
+/* A client stopped and started again (detach, attach) must not reuse the
+ * message id and token of its first Register: a server would take the new
+ * one for a duplicate (found by test_ufota: the server answered from its
+ * cache and never learnt the new address). */
+START_TEST(restart_draws_new_message_ids_and_tokens)
+{
+    lwm2m_client_start(&F.c, F.now, &F.out);
+    run_client_out();
+    lwm2m_client_transport_up(&F.c, F.now, 721, &F.out);
+    run_client_out();
+    coap_event a = next_event(COAP_EV_REQUEST);
+    server_answer(&a, COAP_CREATED, "rd/5");
+    lwm2m_client_stop(&F.c, F.now, &F.out);
+    run_client_out();
+    lwm2m_client_start(&F.c, F.now, &F.out);
+    run_client_out();
+    lwm2m_client_transport_up(&F.c, F.now, 721, &F.out);
+    lwm2m_out *o = &F.out;
+    ck_assert_uint_ge(o->nact, 1);
+    coap_msg b;
+    size_t i = 0;
+    while (i < o->nact && o->act[i].kind != LWM2M_ACT_SEND)
+        i++;
+    ck_assert_uint_lt(i, o->nact);
+    ck_assert_int_eq(coap_parse(&b, lwm2m_out_data(o, &o->act[i]), o->act[i].len), 0);
+    ck_assert_uint_ne(b.mid, a.msg.mid);
+    ck_assert(b.tkl != a.tkl || memcmp(b.token, a.token, a.tkl) != 0);
+    lwm2m_out_clear(&F.out);
+}
+END_TEST
+
 /* The link goes (detach) while registered: the client registers again on
  * a new transport as soon as asked. */
 START_TEST(transport_lost_while_registered_registers_again)
@@ -955,6 +989,7 @@ static Suite *suite(void)
     tcase_add_test(r, an3_1_1_unsecurable_transport_fails_without_retry);
     tcase_add_test(r, rfc7959_large_registration_in_block1);
     tcase_add_test(r, transport_lost_while_registered_registers_again);
+    tcase_add_test(r, restart_draws_new_message_ids_and_tokens);
     suite_add_tcase(s, r);
     TCase *o = tcase_create("operations");
     tcase_add_checked_fixture(o, setup, teardown);

@@ -11,25 +11,7 @@
 #include "harness/scenario.h"
 #include "protocol/bytebuf.h"
 #include "protocol/at.h"
-
-static char err[1024];
-
-static int parse(scenario *sc, const char *json)
-{
-    return scenario_parse(sc, "t.json", ".", json, strlen(json), err, sizeof(err));
-}
-
-/* The parse must fail with a message starting with `prefix` (file and path)
- * and containing `what` (the expectation). */
-static void rejects(const char *json, const char *prefix, const char *what)
-{
-    scenario sc;
-    err[0] = 0;
-    ck_assert_msg(parse(&sc, json) == -1, "accepted: %s", json);
-    ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0, "message \"%s\" does not start with \"%s\"", err,
-                  prefix);
-    ck_assert_msg(strstr(err, what) != NULL, "message \"%s\" does not say \"%s\"", err, what);
-}
+#include "scparse.h"
 
 /* ---------------- what a good file becomes ---------------- */
 

@@ -32,10 +32,10 @@ static void env_init(env *e, size_t burst, const link_cfg *link)
 {
     nw_step script[2] = { { NW_STEP_EXPECT, (uint8_t *)"go", 2, 0 }, step_send_generated(burst) };
     nw_service_cfg svcs[4] = {
-        { IP_TCP, 7, NW_SVC_ECHO, NULL, 0, NULL, NULL },
-        { IP_TCP, 9, NW_SVC_SINK, NULL, 0, NULL, NULL },
-        { IP_UDP, 7, NW_SVC_ECHO, NULL, 0, NULL, NULL },
-        { IP_TCP, 9000, NW_SVC_SCRIPT, script, 2, NULL, NULL },
+        { .proto = IP_TCP, .port = 7, .kind = NW_SVC_ECHO },
+        { .proto = IP_TCP, .port = 9, .kind = NW_SVC_SINK },
+        { .proto = IP_UDP, .port = 7, .kind = NW_SVC_ECHO },
+        { .proto = IP_TCP, .port = 9000, .kind = NW_SVC_SCRIPT, .steps = script, .nsteps = 2 },
     };
     nw_host_cfg host = { (char *)"peer.test", 0xCB007109, NULL, svcs, 4, { 0 } };
     nw_config cfg = { &host, 1 };
