@@ -28,8 +28,14 @@ static const struct {
     { "harness", TOPIC_OWN }, { "override", TOPIC_OWN }, { "notice", TOPIC_OWN },
     /* the module's own doings */
     { "nvm", TOPIC_NOTE }, { "fs", TOPIC_NOTE }, { "uart", TOPIC_NOTE }, { "port0", TOPIC_NOTE },
-    { "port1", TOPIC_NOTE }, { "ip", TOPIC_NOTE }, { "sock", TOPIC_NOTE },
+    { "port1", TOPIC_NOTE }, { "ip", TOPIC_NOTE }, { "sock", TOPIC_NOTE }, { "lwm2m", TOPIC_NOTE },
+    { "ufota", TOPIC_NOTE }, { "update", TOPIC_NOTE },
 };
+
+/* The built-in LwM2M server logs under the module client's own topic
+ * ("lwm2m server register ...", docs/lwm2m-server.md): its events are the
+ * server's lane, the client's ("lwm2m reg ...") the module's notes. */
+#define LWM2M_SERVER "lwm2m server"
 
 const char *tl_band_name(tb_kind b)
 {
@@ -506,6 +512,18 @@ static void ev_world(tb *b, int64_t t, const char *text)
         e->cls = TC_ERROR;
 }
 
+/* "ufota phase pending -> downloading": the firmware-update band, as
+ * FOAT's "fwupd phase=" is (idle clears it). */
+static void ev_ufota_phase(tb *b, int64_t t, const char *text)
+{
+    const char *to = strstr(text, " -> ");
+    char v[64];
+    if (!to)
+        return;
+    snprintf(v, sizeof(v), "ufota %s", to + 4);
+    band_set(b, TB_FWUPD, t, strcmp(to + 4, "idle") ? v : NULL, TC_WARN);
+}
+
 static void ev_line(tb *b, int64_t t, const char *text)
 {
     size_t tl = strcspn(text, " ");
@@ -514,6 +532,13 @@ static void ev_line(tb *b, int64_t t, const char *text)
     for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++)
         if (strlen(topics[i].topic) == tl && !memcmp(topics[i].topic, text, tl))
             role = topics[i].role;
+    if (!strncmp(text, LWM2M_SERVER " ", sizeof(LWM2M_SERVER))) {
+        tl = sizeof(LWM2M_SERVER) - 1;
+        rest = text + tl + 1;
+        role = TOPIC_LANE;
+    } else if (!strncmp(text, "ufota phase ", 12)) {
+        ev_ufota_phase(b, t, text + 12);
+    }
     if (role == TOPIC_NOTE) {
         add_event(b, TE_NOTE, t, -1, text, NULL);
         return;
