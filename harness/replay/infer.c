@@ -104,10 +104,11 @@ static void answer(s_device *d, const char *cmd, const char *line)
         int mode, format;
         char oper[32];
         if (sscanf(line, "+COPS: %d,%d,\"%31[^\"]\"", &mode, &format, oper) == 3) {
-            if (format == 0 && strlen(oper) < sizeof(d->oper))
-                snprintf(d->oper, sizeof(d->oper), "%s", oper);
-            else if (format == 2 && (strlen(oper) == 5 || strlen(oper) == 6) && digits_only(oper, strlen(oper)))
-                snprintf(d->plmn, sizeof(d->plmn), "%s", oper);
+            size_t n = strlen(oper); /* memcpy, as the length is checked (gcc -O0 sees a truncation in snprintf) */
+            if (format == 0 && n < sizeof(d->oper))
+                memcpy(d->oper, oper, n + 1);
+            else if (format == 2 && (n == 5 || n == 6) && n < sizeof(d->plmn) && digits_only(oper, n))
+                memcpy(d->plmn, oper, n + 1);
         }
     }
 }

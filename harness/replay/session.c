@@ -303,7 +303,8 @@ static int cut_exact(builder *b, int flush)
     size_t keep = b->nmarks ? b->nmarks - m : 0;
     if (from >= b->mbuf.len)
         keep = 0;
-    memmove(b->marks, b->marks + m, keep * sizeof(*b->marks));
+    if (keep) /* no marks yet: b->marks is NULL, which memmove may not take even for 0 bytes */
+        memmove(b->marks, b->marks + m, keep * sizeof(*b->marks));
     for (size_t i = 0; i < keep; i++)
         b->marks[i].off = b->marks[i].off > from ? b->marks[i].off - from : 0;
     b->nmarks = keep;
