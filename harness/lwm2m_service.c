@@ -200,6 +200,8 @@ static void deliver(lwm2m_service *v)
         bytebuf_clear(&line);
         if (lwm2m_srv_event_format(&v->out.ev[i], &line) == 0 && !bytebuf_append_byte(&line, 0) && s->io.event)
             s->io.event(s->io.ctx, (const char *)line.data);
+        if (s->io.server_event)
+            s->io.server_event(s->io.ctx, v, &v->out.ev[i]);
     }
     bytebuf_free(&line);
     for (size_t i = 0; i < v->out.ndg; i++) {

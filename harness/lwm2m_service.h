@@ -66,6 +66,9 @@ typedef struct lwm2m_services_io {
      * an operation's call, never re-entered. */
     void (*event)(void *ctx, const char *text);
     void *ctx;
+    /* Optional: the same events as they are (a campaign driver reads the
+     * values); start no operation from inside it, defer to the clock. */
+    void (*server_event)(void *ctx, lwm2m_service *v, const lwm2m_srv_event *e);
 } lwm2m_services_io;
 
 typedef struct lwm2m_services_opts {

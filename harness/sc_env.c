@@ -1,5 +1,7 @@
 /* sc_env.c - a scenario's device, wire and world around a modem (see
  * sc_env.h). */
+#include "campaign.h"
+#include "coap_files.h"
 #include "sc_env.h"
 
 #include <errno.h>
@@ -31,6 +33,40 @@ static void lwm2m_event(void *ctx, const char *text)
     sc_env *e = ctx;
     trace_event ev = { clk_now(e->clk), TRACE_EVENT, -1, (const uint8_t *)text, strlen(text) };
     modem_trace(e, &ev);
+}
+
+/* The built-in servers' events as they are: the campaign follows them. */
+static void lwm2m_server_event(void *ctx, lwm2m_service *v, const lwm2m_srv_event *ev)
+{
+    sc_env *e = ctx;
+    if (e->camp)
+        campaign_server_event(e->camp, v, ev);
+}
+
+/* What the world adds to the hosts: LwM2M servers (and the default one),
+ * CoAP file hosts, a campaign. */
+static int services_create(sc_env *e, const scenario *sc, const modem_config *cfg)
+{
+    lwm2m_services_io lio = { lwm2m_event, e, lwm2m_server_event };
+    lwm2m_services_opts lopts = { .add_default = true };
+    lwm2m_svc_module_psk(&cfg->dev, 721, &lopts.default_psk); /* coaps as the module expects it */
+    if (lwm2m_services_create(&e->lw, e->net, &sc->net, &lopts, &lio))
+        return -1;
+    if (coap_files_set_create(&e->files, e->net, &sc->net))
+        return -1;
+    if (sc->campaign && campaign_create(&e->camp, e->net, e->lw, sc->campaign, lwm2m_event, e))
+        return -1;
+    return 0;
+}
+
+static void services_destroy(sc_env *e)
+{
+    campaign_destroy(e->camp);
+    e->camp = NULL;
+    coap_files_set_destroy(e->files);
+    e->files = NULL;
+    lwm2m_services_destroy(e->lw);
+    e->lw = NULL;
 }
 
 static void wire_to_host(void *ctx, int port, const uint8_t *p, size_t n)
@@ -99,13 +135,11 @@ int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg
         return -1;
     }
     networld_set_log(e->net, env_log, e);
-    lwm2m_services_io lio = { lwm2m_event, e };
-    lwm2m_services_opts lopts = { .add_default = true };
-    lwm2m_svc_module_psk(&cfg->dev, 721, &lopts.default_psk); /* coaps as the module expects it */
-    if (lwm2m_services_create(&e->lw, e->net, &sc->net, &lopts, &lio)) {
+    if (services_create(e, sc, cfg)) {
+        services_destroy(e);
         networld_destroy(e->net);
         e->net = NULL;
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "the world's servers: out of memory, or a campaign without its LwM2M server");
         return -1;
     }
     cfg->world = networld_ops(e->net);
@@ -114,8 +148,7 @@ int sc_env_create(sc_env *e, const scenario *sc, clk *c, const modem_config *cfg
     if (!rc)
         networld_attach(e->net, e->m);
     if (rc) {
-        lwm2m_services_destroy(e->lw);
-        e->lw = NULL;
+        services_destroy(e);
         networld_destroy(e->net);
         e->net = NULL;
         if (!err[0])
@@ -146,7 +179,7 @@ void sc_env_destroy(sc_env *e)
 {
     world_destroy(e->world);
     modem_destroy(e->m);
-    lwm2m_services_destroy(e->lw);
+    services_destroy(e);
     networld_destroy(e->net);
     wire_free(&e->wire);
     memset(e, 0, sizeof(*e));

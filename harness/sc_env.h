@@ -40,6 +40,8 @@ typedef struct sc_env {
     world *world;
     networld *net;         /* the simulated hosts behind the radio */
     lwm2m_services *lw;    /* their LwM2M servers (and the built-in default one) */
+    struct coap_files_set *files; /* their CoAP file hosts */
+    struct campaign *camp; /* world.campaign, or NULL */
     sc_env_io io;
 } sc_env;
 

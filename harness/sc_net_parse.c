@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "campaign.h"
 #include "sc_json.h"
 #include "sc_parse.h"
 
@@ -64,12 +65,13 @@ static int parse_script_step(sc_pctx *c, const cJSON *o, nw_step *st)
 static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
 {
     static const char *const keys[] = { "tcp", "udp", "serve", "script", "note", NULL };
-    static const char *what = "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, lwm2m)";
+    static const char *what = "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, lwm2m, coap-files)";
     if (sc_expect_object(c, o, what))
         return -1;
     const cJSON *sv = cJSON_GetObjectItemCaseSensitive(o, "serve");
     int lwm2m = cJSON_IsString(sv) && !strcmp(sv->valuestring, "lwm2m");
-    if (!lwm2m && sc_check_keys(c, o, keys))
+    int cfiles = cJSON_IsString(sv) && !strcmp(sv->valuestring, "coap-files");
+    if (!lwm2m && !cfiles && sc_check_keys(c, o, keys))
         return -1;
     int tcp = cJSON_GetObjectItemCaseSensitive(o, "tcp") != NULL;
     int udp = cJSON_GetObjectItemCaseSensitive(o, "udp") != NULL;
@@ -82,6 +84,8 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
     s->port = (uint16_t)port;
     if (lwm2m)
         return sc_parse_lwm2m_service(c, o, s);
+    if (cfiles)
+        return sc_parse_coap_files_service(c, o, s);
     char *serve = NULL;
     if (sc_req_string(c, o, "serve", &serve) < 0)
         return -1;
@@ -93,7 +97,8 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
     else if (!strcmp(serve, "script"))
         s->kind = NW_SVC_SCRIPT;
     else
-        rc = sc_fail_at(c, "serve", "expected \"echo\", \"sink\", \"script\" or \"lwm2m\", got \"%s\"", serve);
+        rc = sc_fail_at(c, "serve", "expected \"echo\", \"sink\", \"script\", \"lwm2m\" or \"coap-files\", got \"%s\"",
+                        serve);
     free(serve);
     if (rc)
         return -1;

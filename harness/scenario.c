@@ -2,6 +2,7 @@
  * docs/scenarios.md; host steps in sc_host_parse.c, world events in
  * sc_world_parse.c). */
 #include "scenario.h"
+#include "campaign.h"
 
 #include "sim/json_int.h"
 
@@ -434,12 +435,18 @@ static int parse_world(sc_pctx *c, const cJSON *root, scenario *sc)
     if (cJSON_IsArray(w)) {
         rc = parse_events(c, w, sc);
     } else {
-        static const char *const keys[] = { "hosts", "events", "note", NULL };
+        static const char *const keys[] = { "hosts", "events", "campaign", "note", NULL };
         rc = sc_expect_object(c, w, "an array of events, or {\"hosts\": [...], \"events\": [...]}") ||
              sc_check_keys(c, w, keys);
         const cJSON *hosts = cJSON_GetObjectItemCaseSensitive(w, "hosts");
         if (!rc && hosts)
             rc = sc_parse_hosts(c, hosts, &sc->net);
+        const cJSON *camp = cJSON_GetObjectItemCaseSensitive(w, "campaign");
+        if (!rc && camp) {
+            size_t m2 = sc_push_key(c, "campaign");
+            rc = sc_parse_campaign(c, camp, &sc->campaign);
+            sc_pop(c, m2);
+        }
         const cJSON *ev = cJSON_GetObjectItemCaseSensitive(w, "events");
         if (!rc && ev) {
             size_t m2 = sc_push_key(c, "events");
@@ -591,6 +598,8 @@ void scenario_free(scenario *sc)
     }
     free(sc->world);
     nw_config_free(&sc->net);
+    sc_campaign_free(sc->campaign);
+    sc->campaign = NULL;
     for (size_t i = 0; i < sc->device.nnvm; i++) {
         free(sc->device.nvm[i].key);
         free(sc->device.nvm[i].s);

@@ -248,6 +248,7 @@ typedef struct scenario {
     sc_world_event *world;
     size_t nworld;
     nw_config net;      /* world.hosts: the simulated network */
+    struct sc_campaign *campaign; /* world.campaign (harness/campaign.h), or NULL */
     sc_step *host;
     size_t nhost;
 } scenario;

@@ -260,6 +260,15 @@ static int persisted(const lwm2m_path *p, nvm_id *id)
     }
 }
 
+void lwm2m_mod_trigger_update(modem *m, uint16_t ssid)
+{
+    lwm2m_mod *d = m->lwm2m;
+    if (!d || !d->client.started)
+        return;
+    lwm2m_client_trigger_update(&d->client, clk_now(m->clk), ssid, &d->out);
+    run(d);
+}
+
 void lwm2m_mod_fw_object(modem *m, int state, int result, const char *uri)
 {
     lwm2m_mod *d = m->lwm2m;

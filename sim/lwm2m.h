@@ -70,6 +70,8 @@ int lwm2m_mod_started(const modem *m);
 /* Object 5's values as uFOTA sets them (State, Update Result, and the
  * Package URI unless NULL); observers are told. */
 void lwm2m_mod_fw_object(modem *m, int state, int result, const char *uri);
+/* A registration update towards ssid now (the client must be running). */
+void lwm2m_mod_trigger_update(modem *m, uint16_t ssid);
 /* +ULWM2MCONFIGEXT's "APN sync" flag in force (app note §3.7.5). */
 int lwm2m_apn_sync(const modem *m);
 /* Run what the client asked for after a call into it (cmd_lwm2m.c). */

@@ -154,9 +154,14 @@ static void campaign_failed(ufota *u, int result, int why)
     stop_transfer(u);
     forget_data(u);
     set_phase(u, UFP_IDLE);
-    set_object(u, UF_STATE_IDLE, result);
     stat_urc(u, 2, 3, why);
+    set_object(u, UF_STATE_IDLE, result);
     save_state(u);
+    /* "uFOTA download failure is declared towards the server" (§3.2.2):
+     * its observations may have ended while the radio was gone, so the
+     * module checks in and the server looks again */
+    if (result == UF_RESULT_CONNECTION_LOST)
+        lwm2m_mod_trigger_update(u->m, u->ssid ? u->ssid : 721);
 }
 
 static int pct_of(const ufota *u)
@@ -191,8 +196,9 @@ static void downloaded(ufota *u)
     set_phase(u, UFP_DOWNLOADED);
     u->total = u->data.len;
     save_data(u);
-    set_object(u, UF_STATE_DOWNLOADED, UF_RESULT_INITIAL);
+    /* the host hears it before the server is told (app note Table 4) */
     stat_urc(u, 2, 2, 100);
+    set_object(u, UF_STATE_DOWNLOADED, UF_RESULT_INITIAL);
 }
 
 /* §3.2.2: resume attempts 60, 120, 180, 240 s apart (10 min in all), then

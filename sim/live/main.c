@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness/caps.h"
+#include "harness/coap_files.h"
 #include "harness/sc_env.h"
 #include "protocol/dur.h"
 #include "sim/trace.h"
@@ -51,6 +52,7 @@ typedef struct app {
     uv_net *realnet;  /* the real network behind the radio */
     networld *net;    /* the simulated hosts (env.net with --scenario) */
     lwm2m_services *lw; /* the built-in LwM2M server(s) without --scenario (env.lw with it) */
+    coap_files_set *files; /* --world's CoAP file hosts (env.files with --scenario) */
     int loop_ready;   /* app_run got as far as the loop */
     int pty_failed;   /* pty[npty] failed half-way: release its descriptors */
 } app;
@@ -321,10 +323,11 @@ static int create_modem(app *a, const modem_config *cfg_in, char *err, size_t er
             return -1;
         }
         networld_set_log(a->net, on_world_log, a);
-        lwm2m_services_io lio = { on_world_log, a };
+        lwm2m_services_io lio = { on_world_log, a, NULL };
         lwm2m_services_opts lopts = { .add_default = true };
         lwm2m_svc_module_psk(&cfg.dev, 721, &lopts.default_psk); /* coaps as the module expects it */
-        if (lwm2m_services_create(&a->lw, a->net, &a->opt.world, &lopts, &lio)) {
+        if (lwm2m_services_create(&a->lw, a->net, &a->opt.world, &lopts, &lio) ||
+            coap_files_set_create(&a->files, a->net, &a->opt.world)) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
@@ -485,6 +488,7 @@ static void app_shutdown(app *a)
             sc_env_destroy(&a->env);
         else if (!a->opt.scenario_path) {
             modem_destroy(a->m);
+            coap_files_set_destroy(a->files);
             lwm2m_services_destroy(a->lw);
             networld_destroy(a->net);
         }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/coap_files.h"
 #include "harness/networld.h"
 #include "memhost.h"
 #include "protocol/coap_ep.h"
@@ -58,12 +59,7 @@ static void rd_datagram(void *svc, networld *w, net_addr from, net_addr to, cons
         bytebuf_free(&path);
         bytebuf_free(&q);
     }
-    for (size_t i = 0; i < s->out.ndg; i++) {
-        size_t len;
-        const uint8_t *d = coap_out_datagram(&s->out, i, &len);
-        nw_send_datagram(w, to, from, d, len);
-    }
-    coap_out_clear(&s->out);
+    coap_out_send_world(w, to, from, &s->out);
 }
 
 static const nw_service_ops rd_ops = { NULL, NULL, NULL, rd_datagram, NULL };

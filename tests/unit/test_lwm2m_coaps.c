@@ -58,7 +58,7 @@ static void cenv_init(cenv *e)
     mc.world = networld_ops(e->w);
     mh_init_cfg(&e->h, &mc);
     networld_attach(e->w, e->h.m);
-    lwm2m_services_io io = { on_event, e };
+    lwm2m_services_io io = { on_event, e, NULL };
     ck_assert_int_eq(lwm2m_services_create(&e->lw, e->w, &cfg, NULL, &io), 0);
     mh_echo_off(&e->h);
     mh_advance(&e->h, SIM_S(4)); /* registered */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/coap_files.h"
 #include "harness/networld.h"
 #include "memhost.h"
 #include "protocol/coap_block.h"
@@ -61,12 +62,7 @@ static void lw_datagram(void *svc, networld *w, net_addr from, net_addr to, cons
         }
         coap_ep_respond(&c->lw, now, e->xid, &r, NULL, &c->lo);
     }
-    for (size_t i = 0; i < c->lo.ndg; i++) {
-        size_t len;
-        const uint8_t *d = coap_out_datagram(&c->lo, i, &len);
-        nw_send_datagram(w, to, from, d, len);
-    }
-    coap_out_clear(&c->lo);
+    coap_out_send_world(w, to, from, &c->lo);
 }
 
 static void fs_datagram(void *svc, networld *w, net_addr from, net_addr to, const uint8_t *p, size_t n)
@@ -88,12 +84,7 @@ static void fs_datagram(void *svc, networld *w, net_addr from, net_addr to, cons
         coap_b2_serve(&e->msg, c->pkg.data, c->pkg.len, 6, &r);
         coap_ep_respond(&c->fs, now, e->xid, &r, NULL, &c->fo);
     }
-    for (size_t i = 0; i < c->fo.ndg; i++) {
-        size_t len;
-        const uint8_t *d = coap_out_datagram(&c->fo, i, &len);
-        nw_send_datagram(w, to, from, d, len);
-    }
-    coap_out_clear(&c->fo);
+    coap_out_send_world(w, to, from, &c->fo);
 }
 
 static const nw_service_ops lw_ops = { NULL, NULL, NULL, lw_datagram, NULL };
@@ -180,12 +171,7 @@ static void server_request(uint8_t code, const char *path, const char *text)
     sim_ns now = clk_now(&E.h.clock);
     ck_assert_int_eq(coap_ep_request(&E.srv.lw, now, &m, NULL, &E.srv.lo), 0);
     net_addr me = { SRV_IP, 5683 };
-    for (size_t i = 0; i < E.srv.lo.ndg; i++) {
-        size_t len;
-        const uint8_t *d = coap_out_datagram(&E.srv.lo, i, &len);
-        nw_send_datagram(E.w, me, E.srv.client, d, len);
-    }
-    coap_out_clear(&E.srv.lo);
+    coap_out_send_world(E.w, me, E.srv.client, &E.srv.lo);
 }
 
 /* Boot, URCs on, the client started and registered. */
