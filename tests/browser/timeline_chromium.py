@@ -22,6 +22,7 @@ BOUND_S = 120  # a failing (hung) browser only; a healthy run takes seconds
 SCENARIOS = {  # scenario -> the lanes its timeline must show
     "foat_corrupt_block": ["host", "module"],
     "lwm2m_server_module": ["host", "module", "lwm2m server"],
+    "ufota_campaign": ["host", "module", "lwm2m server", "campaign"],
 }
 
 

@@ -46,7 +46,11 @@ static void assert_self_contained(const char *html)
     ck_assert_uint_eq(count(html, "<svg id=\"timeline\""), 1);
     ck_assert_uint_eq(count(html, "<svg"), count(html, "</svg>"));
     ck_assert_uint_eq(count(html, "<g"), count(html, "</g>"));
-    ck_assert_uint_eq(count(html, "http"), count(html, "xmlns=\"http://www.w3.org/2000/svg\""));
+    /* a URI in a command's text is text; nothing the browser would load */
+    ck_assert_ptr_null(strstr(html, "href="));
+    ck_assert_uint_eq(count(html, "url("), count(html, "url(#")); /* markers in the page itself */
+    ck_assert_ptr_null(strstr(html, "fetch("));
+    ck_assert_ptr_null(strstr(html, "XMLHttpRequest"));
     ck_assert_ptr_null(strstr(html, " src="));
     ck_assert_ptr_null(strstr(html, "<link"));
     ck_assert_ptr_null(strstr(html, "@import"));
@@ -81,6 +85,24 @@ START_TEST(the_lwm2m_server_has_its_lane)
     assert_has(html, "<g class=\"lane-head\" data-lane=\"lwm2m server\">");
     ck_assert_uint_eq(count(html, "<g class=\"lane-head\" data-lane=\"lwm2m\">"), 0);
     ck_assert_uint_ge(count(html, "class=\"ev lane-ev"), 1);
+    free(html);
+}
+END_TEST
+
+/* A uFOTA campaign: the LwM2M server's and the campaign's lanes, and the
+ * module's uFOTA phases in the firmware-update band. */
+START_TEST(a_ufota_campaign_has_the_server_lanes_and_its_phases)
+{
+    char *html = draw(SCENARIOS "ufota_campaign.json", "ufota_campaign");
+    assert_self_contained(html);
+    assert_has(html, "<g class=\"lane-head\" data-lane=\"lwm2m server\">");
+    assert_has(html, "<g class=\"lane-head\" data-lane=\"campaign\">");
+    const char *band = strstr(html, "<g class=\"band\" data-band=\"fw update\">");
+    ck_assert_ptr_nonnull(band);
+    const char *end = strstr(band, "</g>");
+    ck_assert_ptr_nonnull(end);
+    const char *dl = strstr(band, "ufota downloading");
+    ck_assert_msg(dl && dl < end, "no uFOTA download phase in the fw update band");
     free(html);
 }
 END_TEST
@@ -132,6 +154,7 @@ int main(void)
     tcase_add_checked_fixture(tc, make_dir, remove_dir);
     tcase_add_test(tc, an_xmodem_transfer_is_one_band_with_its_counts);
     tcase_add_test(tc, the_lwm2m_server_has_its_lane);
+    tcase_add_test(tc, a_ufota_campaign_has_the_server_lanes_and_its_phases);
     tcase_add_test(tc, idle_stretches_collapse_and_both_tools_agree);
     tcase_add_test(tc, a_file_that_is_no_trace_is_refused);
     suite_add_tcase(s, tc);
