@@ -103,23 +103,30 @@ void rot_boot(modem *m)
     }
 }
 
-int rot_status(modem *m)
+/* The update file's version into v (ROT_VERSION_MAX); ROT_NO_FILE without
+ * one, else 0 ("" when the file is not one the RoT can read). */
+static int pending_version(modem *m, char *v)
 {
-    char v[ROT_VERSION_MAX];
     const fs_file *f = update_file(m);
     if (!f)
         return ROT_NO_FILE;
     file_version(f, v);
+    return 0;
+}
+
+int rot_status(modem *m)
+{
+    char v[ROT_VERSION_MAX];
+    if (pending_version(m, v))
+        return ROT_NO_FILE;
     return strcmp(v, m->rot.version) ? ROT_UPDATE_NEEDED : ROT_UP_TO_DATE;
 }
 
 int rot_update_begin(modem *m)
 {
     char v[ROT_VERSION_MAX];
-    const fs_file *f = update_file(m);
-    if (!f)
+    if (pending_version(m, v))
         return ROT_NO_FILE;
-    file_version(f, v);
     if (!v[0]) /* not an update file the RoT can read: nothing to install, it goes */
         snprintf(v, sizeof v, "%s", m->rot.version);
     snprintf(m->rot.installing, sizeof m->rot.installing, "%s", v);

@@ -139,14 +139,19 @@ START_TEST(power_cut_during_the_update_completes_at_boot)
 }
 END_TEST
 
-static void write_rot_json(const char *text)
+/* Power off, rot.json as a cut left it, power on and boot. */
+static void boot_with_rot_json(const char *text)
 {
+    modem_power_cut(H.m);
     char path[128];
     snprintf(path, sizeof path, "%s/rot.json", dir);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fputs(text, f);
     fclose(f);
+    modem_power_on(H.m);
+    mh_advance(&H, SIM_S(5));
+    mh_prepare(&H);
 }
 
 /* A cut after step 1 (the RoT runs the new version, the file not yet
@@ -155,19 +160,11 @@ static void write_rot_json(const char *text)
 START_TEST(cut_after_each_step_completes_at_boot)
 {
     update(UPD_FOAT);
-    modem_power_cut(H.m);
-    write_rot_json("{\"version\":\"03.16,A00.01\",\"installing\":\"03.16,A00.01\"}");
-    modem_power_on(H.m);
-    mh_advance(&H, SIM_S(5));
-    mh_prepare(&H);
+    boot_with_rot_json("{\"version\":\"03.16,A00.01\",\"installing\":\"03.16,A00.01\"}");
     ck_assert_str_eq(cmd("AT+USECFW=0\r"), "\r\n+USECFW: 3\r\n\r\nOK\r\n");
     ck_assert_str_eq(rot("installing"), "");
     /* step 2 done, journal left: nothing to delete, the journal goes */
-    modem_power_cut(H.m);
-    write_rot_json("{\"version\":\"03.16,A00.01\",\"installing\":\"03.16,A00.01\"}");
-    modem_power_on(H.m);
-    mh_advance(&H, SIM_S(5));
-    mh_prepare(&H);
+    boot_with_rot_json("{\"version\":\"03.16,A00.01\",\"installing\":\"03.16,A00.01\"}");
     ck_assert_str_eq(rot("installing"), "");
     ck_assert_str_eq(rot("version"), "03.16,A00.01");
     ck_assert_str_eq(cmd("AT+USECFW=0\r"), "\r\n+USECFW: 3\r\n\r\nOK\r\n");
@@ -178,10 +175,7 @@ END_TEST
  * RoT is taken to run the factory version. */
 START_TEST(unreadable_state_is_reported)
 {
-    modem_power_cut(H.m);
-    write_rot_json("{\"version\":\"warp\"}");
-    modem_power_on(H.m);
-    mh_advance(&H, SIM_S(5));
+    boot_with_rot_json("{\"version\":\"warp\"}");
     ck_assert_ptr_nonnull(strstr((const char *)H.notices.data, "rot.json unreadable"));
     ck_assert_str_eq(rot("version"), "03.15,A00.01");
 }
