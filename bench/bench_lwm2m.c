@@ -14,19 +14,23 @@
  *    figure is the peer's own clock over the N exchanges (process.hrtime
  *    around its loop) divided by N; the ratio read / baseline is the cost of
  *    the simulator against a plain CoAP server (the issue aims for <= 2x).
- * 2. The built-in server on the virtual clock: see builtin_server_half().
+ * 2. The built-in server on the virtual clock, in process: the module's
+ *    client registers with it, then N registration updates, reads and
+ *    writes (see builtin_server_half()); -b runs only this half.
  *
  * Everything runs on one CPU unless -u (unpinned) is given.
  *
- * usage: bench_lwm2m [-n EXCHANGES] [-r ROUNDS] [-u]    (figures: docs/bench.md)
+ * usage: bench_lwm2m [-n EXCHANGES] [-r ROUNDS] [-u] [-b]    (figures: docs/bench.md)
  */
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "harness/runner.h"
 #include "nodepeer.h"
 #include "peers.h"
 #include "ptyhost.h"
@@ -123,15 +127,139 @@ static double median(double *v, int n)
 }
 
 /* ---- the built-in server half ----------------------------------------------
- * TO BE WRITTEN WHEN THE BUILT-IN LwM2M SERVER LANDS (issue 10): in process,
- * the module's client registering with sarasim's built-in server, then 100
- * read/write/observe-notify exchanges, all on the virtual clock; print the
- * simulated time they took and exchanges per wall second.  Until then this
- * half prints that it is not measured. */
-static int builtin_server_half(int n)
+ * In process, on the virtual clock (harness/runner.h): the module's own
+ * client registers with sarasim's built-in LwM2M server (coaps, DTLS with the
+ * module's PSK, as scenarios/lwm2m_server_module.json), then n exchanges of
+ * one kind.  Each kind is a scenario of its own: the registration alone, and
+ * the registration followed by n exchanges; the difference is the cost of the
+ * n exchanges (BUILTIN_EXCHANGES: enough that the registration's own
+ * spread does not hide them).  Figures: wall time per registration and per
+ * exchange (best of `rounds` runs), the simulated time they take, exchanges
+ * per wall second, and the Register's payload (the `len=` of the server's
+ * register event). */
+
+#define BUILTIN_EXCHANGES 1000
+
+
+typedef struct builtin_kind {
+    const char *name;
+    const char *steps; /* one exchange: host steps, each followed by "," */
+} builtin_kind;
+
+static const builtin_kind BUILTIN[] = {
+    { "registration update",
+      "{\"send\": \"AT+ULWM2MREG=721\\r\"}, {\"expect\": \"\\r\\nOK\\r\\n\"},"
+      "{\"expect_event\": \"lwm2m server update id=1\", \"within\": \"10s\"},"
+      "{\"expect_event\": \"lwm2m reg ssid=721 status=3\", \"within\": \"10s\"}," },
+    { "read /3/0/0",
+      "{\"do\": \"lwm2m\", \"read\": \"/3/0/0\"},"
+      "{\"expect_event\": \"lwm2m server response kind=read path=/3/0/0 code=2.05 value=u-blox\", \"within\": \"10s\"}," },
+    { "write /3/0/15 (text)",
+      "{\"do\": \"lwm2m\", \"write\": \"/3/0/15\", \"value\": \"Europe/Zurich\", \"format\": \"text\"},"
+      "{\"expect_event\": \"lwm2m server response kind=write path=/3/0/15 code=2.04\", \"within\": \"10s\"}," },
+};
+
+static double wall_now(void)
 {
-    (void)n;
-    printf("built-in server on the virtual clock: not measured (no built-in LwM2M server in this build)\n");
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The registration, then n copies of `each`. */
+static char *builtin_scenario(const char *each, int n)
+{
+    static const char head[] =
+        "{\"name\": \"bench_lwm2m\", \"requires\": [\"lwm2m\"], \"within\": \"5s\", \"host\": ["
+        "{\"include\": \"lib/boot_echo_off.json\"},"
+        "{\"expect_event\": \"lwm2m server register ep=urn:imei:352835100012346 id=1\", \"within\": \"60s\"},"
+        "{\"expect_event\": \"lwm2m reg ssid=721 status=3\", \"within\": \"10s\"},";
+    size_t cap = sizeof head + (size_t)n * strlen(each) + 64;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    size_t len = (size_t)snprintf(s, cap, "%s", head);
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, cap - len, "%s", each);
+    snprintf(s + len, cap - len, "{\"wait\": \"1s\"}]}");
+    return s;
+}
+
+/* Sum of the len= fields of the built-in server's events in a trace. */
+static long long server_bytes(const bytebuf *trace)
+{
+    long long sum = 0;
+    const char *p = (const char *)trace->data, *end = p + trace->len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        const char *ev = memmem(p, (size_t)(eol - p), "lwm2m server ", 13);
+        const char *len = ev ? memmem(ev, (size_t)(eol - ev), " len=", 5) : NULL;
+        if (len)
+            sum += atoll(len + 5);
+        p = eol + 1;
+    }
+    return sum;
+}
+
+typedef struct builtin_run {
+    double wall;     /* best of the rounds, s */
+    double sim;      /* simulated s */
+    long long bytes; /* payload bytes the server's events counted */
+} builtin_run;
+
+/* A scenario run `rounds` times; 0 or -1 (said on stderr). */
+static int builtin_measure(const char *each, int n, int rounds, builtin_run *out)
+{
+    char *text = builtin_scenario(each, n);
+    scenario sc;
+    char err[512];
+    if (!text || scenario_parse(&sc, "bench_lwm2m", SARASIM_SOURCE_DIR "/scenarios", text, strlen(text), err,
+                                sizeof err)) {
+        fprintf(stderr, "bench_lwm2m: %s\n", text ? err : "out of memory");
+        free(text);
+        return -1;
+    }
+    free(text);
+    out->wall = 1e9;
+    int rc = 0;
+    for (int i = 0; i < rounds && rc == 0; i++) {
+        run_result r;
+        double t0 = wall_now();
+        runner_run(&sc, NULL, &r);
+        double dt = wall_now() - t0;
+        if (r.status != RUN_PASS) {
+            fprintf(stderr, "bench_lwm2m: built-in server: %s %s: %s\n", run_status_name(r.status), r.step,
+                    r.why ? r.why : "");
+            rc = -1;
+        }
+        out->wall = dt < out->wall ? dt : out->wall;
+        out->sim = (double)r.sim_end / 1e9;
+        out->bytes = server_bytes(&r.trace);
+        run_result_free(&r);
+    }
+    scenario_free(&sc);
+    return rc;
+}
+
+static int builtin_server_half(int n, int rounds)
+{
+    builtin_run reg;
+    if (builtin_measure("", 0, rounds, &reg))
+        return -1;
+    printf("built-in server, in process on the virtual clock (best of %d runs):\n", rounds);
+    printf("  %-22s %8.3f ms wall for boot + DTLS handshake + registration (%.1f s simulated; "
+           "the Register's links: %lld bytes)\n",
+           "registration", reg.wall * 1e3, reg.sim, reg.bytes);
+    for (size_t k = 0; k < sizeof BUILTIN / sizeof BUILTIN[0]; k++) {
+        builtin_run all;
+        if (builtin_measure(BUILTIN[k].steps, n, rounds, &all))
+            return -1;
+        double per = (all.wall - reg.wall) / n;
+        printf("  %-22s %8.1f us wall per exchange (%.0f per wall second), %6.1f ms simulated each "
+               "(%d exchanges)\n",
+               BUILTIN[k].name, per * 1e6, 1 / per, (all.sim - reg.sim) * 1e3 / n, n);
+    }
     return 0;
 }
 
@@ -257,19 +385,21 @@ static int pin_to_one_cpu(void)
 
 int main(int argc, char **argv)
 {
-    int n = 200, rounds = 9, spread = 0, opt;
-    while ((opt = getopt(argc, argv, "n:r:u")) != -1) {
+    int n = 200, rounds = 9, spread = 0, builtin_only = 0, opt;
+    while ((opt = getopt(argc, argv, "n:r:ub")) != -1) {
         if (opt == 'n')
             n = atoi(optarg);
         else if (opt == 'r')
             rounds = atoi(optarg);
         else if (opt == 'u')
             spread = 1;
+        else if (opt == 'b')
+            builtin_only = 1;
         else
             n = 0;
     }
     if (n < 100 || n > 100000 || rounds < 1 || rounds > MAX_ROUNDS) {
-        fprintf(stderr, "usage: bench_lwm2m [-n EXCHANGES (>= 100)] [-r ROUNDS (1-%d)] [-u]\n", MAX_ROUNDS);
+        fprintf(stderr, "usage: bench_lwm2m [-n EXCHANGES (>= 100)] [-r ROUNDS (1-%d)] [-u] [-b]\n", MAX_ROUNDS);
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -278,7 +408,7 @@ int main(int argc, char **argv)
         printf("the peer, sarasim and coap-server all on CPU %d\n", cpu);
     else
         printf("the peer, sarasim and coap-server where the scheduler puts them\n");
-    if (live_half(n, rounds) < 0)
+    if (!builtin_only && live_half(n, rounds) < 0)
         return 1;
-    return builtin_server_half(100) < 0 ? 1 : 0;
+    return builtin_server_half(BUILTIN_EXCHANGES, rounds) < 0 ? 1 : 0;
 }

@@ -119,7 +119,7 @@ void coap_out_send_world(networld *w, net_addr from, net_addr to, coap_out *out)
     coap_out_clear(out);
 }
 
-static const nw_service_ops ops = { NULL, NULL, NULL, on_datagram, NULL };
+static const nw_service_ops ops = { .datagram = on_datagram };
 
 int coap_files_create(coap_files **out, networld *w, const char *host, uint16_t port)
 {

@@ -239,7 +239,7 @@ static void svc_datagram(void *svc, networld *w, net_addr from, net_addr to, con
     listener_rx(svc, from, p, n);
 }
 
-static const nw_service_ops listener_ops = { NULL, NULL, NULL, svc_datagram, NULL };
+static const nw_service_ops listener_ops = { .datagram = svc_datagram };
 
 static void timer_cb(clk_timer *t)
 {

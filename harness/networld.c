@@ -42,6 +42,9 @@ struct nw_conn {
     int fin_pending;     /* close after out is delivered */
     int blocked;         /* the modem's window is closed: wait for tcp_resume */
     int dead;
+    int drain_due;       /* a drained() notification is queued */
+    int dynamic;         /* served by a port the host opened at run time, not one of its services */
+    int svc_closed;      /* the service closed it: it hears nothing more of it */
     uint64_t from_module;
     /* script services */
     size_t step;
@@ -50,8 +53,18 @@ struct nw_conn {
     nw_conn *next;
 };
 
+/* A port a host opened at run time (networld_listen), or the service behind
+ * connections a host opened to the module (then not open: it accepts
+ * nothing).  Kept until the world ends: connections point at svc. */
+typedef struct nw_listener {
+    nw_svc svc;
+    ip4 ip;
+    int open;
+    struct nw_listener *next;
+} nw_listener;
+
 /* Work recorded by an op, run from the world's timer. */
-typedef enum { W_RESOLVE, W_UDP, W_CONNECT, W_DATA, W_CLOSE, W_RESUME, W_FLUSH } work_kind;
+typedef enum { W_RESOLVE, W_UDP, W_CONNECT, W_DATA, W_CLOSE, W_RESUME, W_FLUSH, W_DRAINED } work_kind;
 typedef struct work {
     work_kind kind;
     uint64_t id;
@@ -76,6 +89,8 @@ struct networld {
     uint64_t seq;
     clk_timer timer;
     uint32_t next_auto_ip;
+    nw_listener *listeners;
+    uint64_t next_conn;   /* ids of connections the world opens towards the module */
     void (*log)(void *ctx, const char *text);
     void *log_ctx;
 };
@@ -86,17 +101,30 @@ static struct work *work_add(networld *w, work_kind kind, uint64_t id, sim_ns de
 
 /* ---------------- logging ---------------- */
 
-static void wlog(networld *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void wlog(networld *w, const char *fmt, ...)
+static void wlogv(networld *w, const char *fmt, va_list ap)
 {
     if (!w->log)
         return;
     char buf[512];
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    w->log(w->log_ctx, buf);
+}
+
+static void wlog(networld *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void wlog(networld *w, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    wlogv(w, fmt, ap);
     va_end(ap);
-    w->log(w->log_ctx, buf);
+}
+
+void networld_logf(networld *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    wlogv(w, fmt, ap);
+    va_end(ap);
 }
 
 void networld_set_log(networld *w, void (*log)(void *ctx, const char *text), void *ctx)
@@ -114,12 +142,21 @@ static void steps_free(nw_step *s, size_t n)
     free(s);
 }
 
+/* A custom service that clones: its owner (a config, a world) destroys
+ * its own copy. */
+static int svc_owned(const nw_service_cfg *s)
+{
+    return s->kind == NW_SVC_CUSTOM && s->ops && s->ops->clone && s->ops->destroy;
+}
+
 void nw_config_free(nw_config *c)
 {
     for (size_t i = 0; i < c->nhosts; i++) {
         nw_host_cfg *h = &c->hosts[i];
         for (size_t k = 0; k < h->nsvcs; k++) {
             steps_free(h->svcs[k].steps, h->svcs[k].nsteps);
+            if (svc_owned(&h->svcs[k]))
+                h->svcs[k].ops->destroy(h->svcs[k].svc);
             if (h->svcs[k].opts_free)
                 h->svcs[k].opts_free(h->svcs[k].opts);
         }
@@ -156,7 +193,9 @@ static void host_free(nw_host *h)
 {
     for (size_t k = 0; k < h->nsvcs; k++) {
         steps_free(h->svcs[k].cfg.steps, h->svcs[k].cfg.nsteps);
-        if (h->svcs[k].cfg.ops && h->svcs[k].cfg.ops->destroy)
+        /* the world's clone, or a service bound to the world (destroyed
+         * with it, as networld_bind_service says) */
+        if (h->svcs[k].cfg.ops && h->svcs[k].cfg.ops->destroy && h->svcs[k].cfg.svc)
             h->svcs[k].cfg.ops->destroy(h->svcs[k].cfg.svc);
     }
     free(h->svcs);
@@ -191,7 +230,9 @@ int networld_add_host(networld *w, const nw_host_cfg *hc)
         h->svcs[k].cfg.opts_free = NULL;
         h->svcs[k].host = h;
         h->nsvcs = k + 1;
-        if (copy_steps(&hc->svcs[k], &h->svcs[k].cfg)) {
+        if (svc_owned(&hc->svcs[k]))
+            h->svcs[k].cfg.svc = hc->svcs[k].ops->clone(hc->svcs[k].svc);
+        if (copy_steps(&hc->svcs[k], &h->svcs[k].cfg) || (svc_owned(&hc->svcs[k]) && !h->svcs[k].cfg.svc)) {
             host_free(h);
             return -ENOMEM;
         }
@@ -203,7 +244,7 @@ int networld_add_host(networld *w, const nw_host_cfg *hc)
         for (size_t i = 0; i < w->nhosts; i++)
             if (c->local.ip == w->hosts[i].ip) {
                 c->host = &w->hosts[i];
-                for (size_t k = 0; k < c->host->nsvcs; k++)
+                for (size_t k = 0; k < c->host->nsvcs && !c->dynamic; k++)
                     if (c->host->svcs[k].cfg.port == c->local.port && c->host->svcs[k].cfg.proto == IP_TCP)
                         c->svc = &c->host->svcs[k];
             }
@@ -250,7 +291,7 @@ void networld_destroy(networld *w)
     while (w->conns) {
         nw_conn *c = w->conns;
         w->conns = c->next;
-        if (c->svc && c->svc->cfg.ops && c->svc->cfg.ops->closed)
+        if (c->svc && c->svc->cfg.ops && c->svc->cfg.ops->closed && !c->svc_closed)
             c->svc->cfg.ops->closed(c->svc->cfg.svc, c->cs, c, -ECONNABORTED);
         conn_free(c);
     }
@@ -263,6 +304,11 @@ void networld_destroy(networld *w)
     for (size_t i = 0; i < w->nhosts; i++)
         host_free(&w->hosts[i]);
     free(w->hosts);
+    while (w->listeners) {
+        nw_listener *l = w->listeners;
+        w->listeners = l->next;
+        free(l);
+    }
     free(w);
 }
 
@@ -416,6 +462,11 @@ static void conn_flush(nw_conn *c)
             c->blocked = 1; /* until tcp_resume */
             return;
         }
+        /* all taken: a service that streams may send more, from the timer */
+        if (!c->fin_pending && !c->drain_due && c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops->drained) {
+            c->drain_due = 1;
+            work_add(w, W_DRAINED, c->id, 0);
+        }
     }
     if (c->fin_pending) {
         c->dead = 1;
@@ -444,10 +495,19 @@ void nw_conn_close(nw_conn *c, int abort)
         return;
     }
     c->fin_pending = 1;
+    c->svc_closed = 1;
     conn_flush(c);
 }
 
 net_addr nw_conn_peer(const nw_conn *c) { return c->peer; }
+networld *nw_conn_world(const nw_conn *c) { return c->w; }
+const char *nw_conn_host(const nw_conn *c) { return c->host->name; }
+
+void *networld_service(networld *w, const char *host, ip_proto proto, uint16_t port)
+{
+    nw_svc *s = service_at(host_by_name(w, host), proto, port);
+    return s ? s->cfg.svc : NULL;
+}
 
 void nw_send_datagram(networld *w, net_addr from, net_addr to, const void *p, size_t n)
 {
@@ -534,7 +594,7 @@ static void service_data(nw_conn *c, const uint8_t *p, size_t n)
         script_run(c);
         break;
     case NW_SVC_CUSTOM:
-        if (c->svc->cfg.ops && c->svc->cfg.ops->data)
+        if (c->svc->cfg.ops && c->svc->cfg.ops->data && !c->svc_closed)
             c->svc->cfg.ops->data(c->svc->cfg.svc, c->cs, c, p, n);
         break;
     }
@@ -590,10 +650,21 @@ static void run_resolve(networld *w, work *k)
     modem_world_resolved(w->m, k->id, 0, h->real ? h->real : h->ip);
 }
 
+static nw_listener *listener_at(const networld *w, ip4 ip, uint16_t port)
+{
+    for (nw_listener *l = w->listeners; l; l = l->next)
+        if (l->ip == ip && l->svc.cfg.port == port)
+            return l;
+    return NULL;
+}
+
 static void run_connect(networld *w, work *k)
 {
     nw_host *h = host_by_ip(w, k->dst.ip);
     nw_svc *svc = service_at(h, IP_TCP, k->dst.port);
+    nw_listener *dyn = svc ? NULL : listener_at(w, k->dst.ip, k->dst.port);
+    if (dyn && dyn->open)
+        svc = &dyn->svc;
     char ip[16];
     if (!h || h->faults.unreachable)
         return; /* nothing answers: the module's connect times out */
@@ -613,6 +684,7 @@ static void run_connect(networld *w, work *k)
     c->svc = svc;
     c->peer = k->src;
     c->local = k->dst;
+    c->dynamic = dyn && svc == &dyn->svc;
     bytebuf_init(&c->out);
     bytebuf_init(&c->in);
     clk_timer_init(&c->timer, script_timer_cb, c);
@@ -631,6 +703,10 @@ static void run_connect(networld *w, work *k)
     modem_world_tcp_connected(w->m, k->id, 0);
     if (svc->cfg.kind == NW_SVC_SCRIPT)
         script_run(c); /* a script may speak first */
+    if (svc->cfg.kind == NW_SVC_CUSTOM && svc->cfg.ops->drained && !c->drain_due) {
+        c->drain_due = 1; /* nothing to drain yet: a go-ahead to send, from the timer */
+        work_add(w, W_DRAINED, c->id, 0);
+    }
 }
 
 static void run_data(networld *w, work *k)
@@ -657,7 +733,7 @@ static void run_close(networld *w, work *k)
     wlog(w, "peer tcp closed by module conn=%llu%s", (unsigned long long)c->id, k->flag ? " reset" : "");
     c->dead = 1;
     /* echo, sink and scripts have nothing more to say: the connection ends */
-    if (c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops && c->svc->cfg.ops->closed)
+    if (c->svc->cfg.kind == NW_SVC_CUSTOM && c->svc->cfg.ops && c->svc->cfg.ops->closed && !c->svc_closed)
         c->svc->cfg.ops->closed(c->svc->cfg.svc, c->cs, c, k->flag ? -ECONNRESET : 0);
     conn_remove(c);
 }
@@ -703,6 +779,15 @@ static void run_work(networld *w, work *k)
         if (c) {
             c->blocked = 0;
             conn_flush(c);
+        }
+        break;
+    }
+    case W_DRAINED: {
+        nw_conn *c = conn_by_id(w, k->id);
+        if (c && c->drain_due) {
+            c->drain_due = 0;
+            if (!c->dead && !c->fin_pending && !c->out.len)
+                c->svc->cfg.ops->drained(c->svc->cfg.svc, c->cs, c);
         }
         break;
     }
@@ -820,9 +905,114 @@ static void op_tcp_resume(void *ctx, uint64_t conn)
     work_add(w, W_RESUME, conn, 0);
 }
 
+/* The module listens: a simulated peer reaches it at its own address; for
+ * anyone else the fallback world may open a real port (and say where). */
+static void op_tcp_listen(void *ctx, uint16_t port, ip4 peer, net_addr *reach)
+{
+    networld *w = ctx;
+    if (peer && is_simulated(w, peer))
+        return;
+    if (w->has_fallback && w->fallback.tcp_listen)
+        w->fallback.tcp_listen(w->fallback.ctx, port, peer, reach);
+}
+
+static void op_tcp_unlisten(void *ctx, uint16_t port)
+{
+    networld *w = ctx;
+    if (w->has_fallback && w->fallback.tcp_unlisten)
+        w->fallback.tcp_unlisten(w->fallback.ctx, port);
+}
+
 net_world_ops networld_ops(networld *w)
 {
-    net_world_ops o = { op_resolve, op_udp_send, op_udp_unbind, op_tcp_connect, op_tcp_send, op_tcp_close,
-                        op_tcp_resume, w };
+    net_world_ops o = { op_resolve,    op_udp_send,   op_udp_unbind, op_tcp_connect, op_tcp_send,
+                        op_tcp_close,  op_tcp_resume, w,             op_tcp_listen,  op_tcp_unlisten };
     return o;
+}
+
+/* ---------------- ports and connections opened by hosts ---------------- */
+
+net_addr nw_conn_local(const nw_conn *c) { return c->local; }
+size_t nw_conn_pending(const nw_conn *c) { return c->out.len; }
+
+/* The node for host:port, created closed serving ops/svc; NULL when out of
+ * memory or when the port already serves something else. */
+static nw_listener *listener_node(networld *w, ip4 ip, uint16_t port, const nw_service_ops *ops, void *svc)
+{
+    nw_listener *l = listener_at(w, ip, port);
+    if (l)
+        return l->svc.cfg.ops == ops && l->svc.cfg.svc == svc ? l : NULL;
+    l = calloc(1, sizeof(*l));
+    if (!l)
+        return NULL;
+    l->ip = ip;
+    l->svc.cfg = (nw_service_cfg){ .proto = IP_TCP, .port = port, .kind = NW_SVC_CUSTOM, .ops = ops, .svc = svc };
+    l->next = w->listeners;
+    w->listeners = l;
+    return l;
+}
+
+static int port_taken(networld *w, ip4 ip, uint16_t port, const nw_service_ops *ops, void *svc)
+{
+    const nw_listener *l = listener_at(w, ip, port);
+    return service_at(host_by_ip(w, ip), IP_TCP, port) || (l && (l->svc.cfg.ops != ops || l->svc.cfg.svc != svc));
+}
+
+int networld_listen(networld *w, ip4 host, uint16_t port, const nw_service_ops *ops, void *svc)
+{
+    if (!host_by_ip(w, host))
+        return -ENOENT;
+    const nw_listener *l = listener_at(w, host, port);
+    if (port_taken(w, host, port, ops, svc) || (l && l->open))
+        return -EADDRINUSE;
+    nw_listener *n = listener_node(w, host, port, ops, svc);
+    if (!n)
+        return -ENOMEM;
+    n->open = 1;
+    return 0;
+}
+
+void networld_unlisten(networld *w, ip4 host, uint16_t port)
+{
+    nw_listener *l = listener_at(w, host, port);
+    if (l)
+        l->open = 0; /* the node stays: connections it served point at it */
+}
+
+int networld_connect_module(networld *w, net_addr from, net_addr to, const nw_service_ops *ops, void *svc,
+                            void *cs, nw_conn **out)
+{
+    nw_host *h = host_by_ip(w, from.ip);
+    if (!h || !w->m)
+        return -ENOENT;
+    if (to.ip != ip_local_addr(w->m) || h->faults.unreachable)
+        return -EHOSTUNREACH;
+    if (port_taken(w, from.ip, from.port, ops, svc))
+        return -EADDRINUSE;
+    nw_listener *l = listener_node(w, from.ip, from.port, ops, svc);
+    nw_conn *c = l ? calloc(1, sizeof(*c)) : NULL;
+    if (!c)
+        return -ENOMEM;
+    c->w = w;
+    c->id = (1ull << 62) + ++w->next_conn; /* far above the module's own ids */
+    c->host = h;
+    c->svc = &l->svc;
+    c->dynamic = 1;
+    c->peer = to;
+    c->local = from;
+    c->cs = cs;
+    bytebuf_init(&c->out);
+    bytebuf_init(&c->in);
+    clk_timer_init(&c->timer, script_timer_cb, c);
+    int rc = modem_world_tcp_incoming(w->m, c->id, from, to.port);
+    if (rc) {
+        conn_free(c);
+        return rc;
+    }
+    c->next = w->conns;
+    w->conns = c;
+    wlog(w, "peer tcp connect host=%s to=module port=%u conn=%llu", h->name, (unsigned)to.port,
+         (unsigned long long)c->id);
+    *out = c;
+    return 0;
 }

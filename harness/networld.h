@@ -41,15 +41,50 @@ typedef struct nw_service_ops {
     /* A datagram from the module to this service's port. */
     void (*datagram)(void *svc, networld *w, net_addr from, net_addr to, const uint8_t *p, size_t n);
     void (*destroy)(void *svc);
+    /* A world keeps clone(svc) of a configured service (state of its own,
+     * destroyed with the world) and nw_config_free destroys the config's.
+     * Without clone the world shares it and destroys it (if destroy is
+     * set) at networld_destroy, as networld_bind_service does. */
+    void *(*clone)(void *svc);
+    /* Everything sent on c has been taken by the module: room for more
+     * (called from the world's timer, never inside nw_conn_send). */
+    void (*drained)(void *svc, void *cs, nw_conn *c);
 } nw_service_ops;
 
 /* What a service can do. */
 void nw_conn_send(nw_conn *c, const void *p, size_t n);
-/* FIN after the bytes sent so far (abort 0) or RST (abort 1). */
+/* FIN after the bytes sent so far (abort 0) or RST (abort 1).  Either way
+ * the service hears nothing more of c (no data, closed or drained) and
+ * must not use it again. */
 void nw_conn_close(nw_conn *c, int abort);
 net_addr nw_conn_peer(const nw_conn *c);
+networld *nw_conn_world(const nw_conn *c);
+/* The name of the host c belongs to. */
+const char *nw_conn_host(const nw_conn *c);
 void nw_send_datagram(networld *w, net_addr from, net_addr to, const void *p, size_t n);
 clk *networld_clock(networld *w);
+
+/* ---- ports and connections a host opens at run time (an FTP server's
+ * data connections) ---- */
+
+/* The host's side of c: its address and port. */
+net_addr nw_conn_local(const nw_conn *c);
+/* Bytes sent on c the module has not taken yet. */
+size_t nw_conn_pending(const nw_conn *c);
+/* A simulated host opens a TCP port, as an FTP server does for a passive
+ * transfer: connections to host:port go to ops/svc (accept, data, closed,
+ * drained) until networld_unlisten.  0, -ENOENT (no simulated host there),
+ * -EADDRINUSE (a service or another listener has the port). */
+int networld_listen(networld *w, ip4 host, uint16_t port, const nw_service_ops *ops, void *svc);
+void networld_unlisten(networld *w, ip4 host, uint16_t port);
+/* A simulated host connects to the module (an FTP server's active-mode data
+ * connection) from `from` to `to`; ops/svc serve it with per-connection
+ * state cs.  Call it from a service callback or a timer, never from inside
+ * a modem call.  0 and *out, -EHOSTUNREACH (to is not the module's
+ * address, or the host is unreachable), -ECONNREFUSED (nothing listens
+ * there), -EADDRINUSE (another service holds `from`), -ENOENT, -ENOMEM. */
+int networld_connect_module(networld *w, net_addr from, net_addr to, const nw_service_ops *ops, void *svc,
+                            void *cs, nw_conn **out);
 
 /* ---- configuration (from a scenario's world.hosts or a --world file) ---- */
 
@@ -147,5 +182,10 @@ ip4 networld_host_ip(const networld *w, const char *name);
 
 /* Trace hook: world events as EV text ("net tcp connect host=... port=..."). */
 void networld_set_log(networld *w, void (*log)(void *ctx, const char *text), void *ctx);
+/* A service's own line through the same hook ("peer http request ..."). */
+void networld_logf(networld *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The world's instance of a host's service (the clone of a custom one), or
+ * NULL: tests read what a simulated server saw. */
+void *networld_service(networld *w, const char *host, ip_proto proto, uint16_t port);
 
 #endif

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "campaign.h"
+#include "ftp_service.h"
 #include "sc_json.h"
 #include "sc_parse.h"
 
@@ -65,10 +66,13 @@ static int parse_script_step(sc_pctx *c, const cJSON *o, nw_step *st)
 static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
 {
     static const char *const keys[] = { "tcp", "udp", "serve", "script", "note", NULL };
-    static const char *what = "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, lwm2m, coap-files)";
+    static const char *what =
+        "a service like {\"tcp\": 7, \"serve\": \"echo\"} (serve: echo, sink, script, lwm2m, coap-files, ftp)";
     if (sc_expect_object(c, o, what))
         return -1;
     const cJSON *sv = cJSON_GetObjectItemCaseSensitive(o, "serve");
+    if (cJSON_IsString(sv) && !strcmp(sv->valuestring, "ftp")) /* harness/ftp_service.h */
+        return ftp_service_parse(c, o, s);
     int lwm2m = cJSON_IsString(sv) && !strcmp(sv->valuestring, "lwm2m");
     int cfiles = cJSON_IsString(sv) && !strcmp(sv->valuestring, "coap-files");
     if (!lwm2m && !cfiles && sc_check_keys(c, o, keys))
@@ -97,7 +101,8 @@ static int parse_service(sc_pctx *c, const cJSON *o, nw_service_cfg *s)
     else if (!strcmp(serve, "script"))
         s->kind = NW_SVC_SCRIPT;
     else
-        rc = sc_fail_at(c, "serve", "expected \"echo\", \"sink\", \"script\", \"lwm2m\" or \"coap-files\", got \"%s\"",
+        rc = sc_fail_at(c, "serve",
+                        "expected \"echo\", \"sink\", \"script\", \"lwm2m\", \"coap-files\" or \"ftp\", got \"%s\"",
                         serve);
     free(serve);
     if (rc)

@@ -71,7 +71,9 @@ extern const cmd_def cmd_gnss_defs[];
 extern const cmd_def cmd_sec_defs[];
 extern const cmd_def cmd_time_defs[];
 extern const cmd_def cmd_lwm2m_defs[];
+extern const cmd_def cmd_ftp_defs[];
 extern const cmd_def cmd_ufota_defs[];
+extern const cmd_def cmd_rot_defs[];
 
 #endif
 

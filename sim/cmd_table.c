@@ -12,7 +12,9 @@ static const cmd_def *const families[] = {
     cmd_fwupd_defs,   cmd_gpio_defs, cmd_gnss_defs, cmd_sec_defs,   cmd_time_defs,
     cmd_sock_defs,    cmd_pdp_defs,
     cmd_lwm2m_defs,
+    cmd_ftp_defs,
     cmd_ufota_defs,
+    cmd_rot_defs,
 };
 
 static int def_cmp(const void *a, const void *b)

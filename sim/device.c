@@ -2,6 +2,7 @@
 #include "device.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,22 @@ int device_lwm2m_profiles_arg(device_cfg *d, const char *arg, char *err, unsigne
         p = *end ? end + 1 : end;
     }
     d->lwm2m = l;
+    return 0;
+}
+
+int device_fs_size_arg(device_cfg *d, const char *arg, char *err, unsigned long errlen)
+{
+    const unsigned long long lo = 64u << 10, hi = 64u << 20;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    int shift = !strcmp(end, "K") ? 10 : !strcmp(end, "M") ? 20 : *end ? -1 : 0;
+    /* bounds before the shift: a huge count must not wrap into range */
+    if (!isdigit((unsigned char)arg[0]) || errno || shift < 0 || v > (hi >> shift) || (v << shift) < lo) {
+        snprintf(err, errlen, "expected 64K to 64M (bytes, or K / M), got \"%s\"", arg);
+        return -1;
+    }
+    d->fs_capacity = (uint32_t)(v << shift);
     return 0;
 }
 

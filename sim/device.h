@@ -71,6 +71,9 @@ int device_lwm2m_server_arg(device_cfg *d, const char *arg, char *err, unsigned 
 int device_lwm2m_psk_arg(device_cfg *d, const char *arg, char *err, unsigned long errlen);
 /* "90,100,3" as the profiles that enable the client. */
 int device_lwm2m_profiles_arg(device_cfg *d, const char *arg, char *err, unsigned long errlen);
+/* "2M", "512K" or bytes as the flash file system capacity, 64K to 64M
+ * (room for a 4.5 MB package in a benchmark).  -1 with a message. */
+int device_fs_size_arg(device_cfg *d, const char *arg, char *err, unsigned long errlen);
 
 /* Luhn check digit for the first 14 digits of an IMEI (or any digit string). */
 char device_luhn_digit(const char *digits, int n);

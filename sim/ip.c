@@ -115,6 +115,9 @@ struct ip_ep {
     int notify_readable;
     int notify_closed;
     int notify_writable;
+    net_addr reach;         /* listeners: where peers reach them */
+    int world_listens;      /* the world was told of this listener (tcp_listen) */
+    int incoming;           /* a peer's connection still on the downlink (not yet accepted) */
     ip_ep *pending_accept;  /* listeners: accepted endpoints not yet announced */
     ip_ep *accept_next;
     ip_ep *next;
@@ -330,8 +333,12 @@ static void ep_timer_cb(clk_timer *t)
     if (e->notify_connected) {
         e->notify_connected = 0;
         if (cb.connected) {
+            /* the peer may have spoken in the same instant: its news
+             * follows from the next run of this timer */
+            if (e->pending_accept || e->notify_readable || e->notify_closed || e->notify_writable)
+                ep_notify(e);
             cb.connected(cb.ctx, e, e->state == EP_OPEN ? 0 : e->err);
-            return; /* anything else pending was re-armed by ep_notify */
+            return;
         }
     }
     while (e->pending_accept) {
@@ -473,19 +480,36 @@ void modem_world_tcp_closed(modem *m, uint64_t conn, int err)
 
 static ip_ep *ep_new(modem *m, ip_proto proto, ip_user user, const ip_ep_cb *cb);
 
+static ip_ep *listener_at(const modem *m, uint16_t port)
+{
+    for (ip_ep *e = m->ip->eps; e; e = e->next)
+        if (e->proto == IP_TCP && e->state == EP_LISTENING && e->lport == port)
+            return e;
+    return NULL;
+}
+
 int modem_world_tcp_incoming(modem *m, uint64_t conn, net_addr src, uint16_t dst_port)
 {
     if (!world_ready(m))
         return -ECONNREFUSED;
-    ip_ep *l = NULL;
-    for (ip_ep *e = m->ip->eps; e && !l; e = e->next)
-        if (e->proto == IP_TCP && e->state == EP_LISTENING && e->lport == dst_port)
-            l = e;
-    if (!l || ip_bearer_ready(m, l->user))
+    ip_ep *l = listener_at(m, dst_port);
+    if (!l || ip_bearer_ready(m, l->user) || ep_by_conn(m, conn))
         return -ECONNREFUSED;
     packet *p = packet_new(PK_INCOMING, conn, NULL, 0);
-    if (!p)
+    /* The endpoint exists from now on, so what the peer sends right away
+     * (behind the SYN on the downlink) has a receive window to land in; its
+     * user hears of it when the SYN arrives. */
+    ip_ep *a = p ? ep_new(m, IP_TCP, l->user, &l->cb) : NULL;
+    if (!a) {
+        if (p)
+            packet_free(p);
         return -ECONNREFUSED;
+    }
+    a->conn = conn;
+    a->lport = dst_port;
+    a->peer = src;
+    a->state = EP_OPEN;
+    a->incoming = 1;
     p->src = src;
     p->dst.port = dst_port;
     push_down(m, p);
@@ -570,20 +594,15 @@ static void deliver_udp(modem *m, packet *p)
 
 static void deliver_incoming(modem *m, packet *p)
 {
-    ip_ep *l = NULL;
-    for (ip_ep *e = m->ip->eps; e && !l; e = e->next)
-        if (e->proto == IP_TCP && e->state == EP_LISTENING && e->lport == p->dst.port)
-            l = e;
-    ip_ep *a = l ? ep_new(m, IP_TCP, l->user, &l->cb) : NULL;
-    if (!a) {
-        if (m->net_world.tcp_close)
-            m->net_world.tcp_close(m->net_world.ctx, p->id, 1);
+    ip_ep *a = ep_by_conn(m, p->id);
+    if (!a || !a->incoming)
+        return; /* gone meanwhile (the bearer, a reset) */
+    ip_ep *l = listener_at(m, p->dst.port);
+    if (!l) { /* the listener closed while the SYN was on its way: RST */
+        ip_ep_close(a, 1);
         return;
     }
-    a->conn = p->id;
-    a->lport = p->dst.port;
-    a->peer = p->src;
-    a->state = EP_OPEN;
+    a->incoming = 0;
     ip_ep **tail = &l->pending_accept;
     while (*tail)
         tail = &(*tail)->accept_next;
@@ -799,13 +818,23 @@ int ip_tcp_connect(ip_ep *e, net_addr dst)
     return 0;
 }
 
-int ip_tcp_listen(ip_ep *e)
+int ip_tcp_listen_for(ip_ep *e, ip4 peer)
 {
     if (e->proto != IP_TCP || e->state != EP_NEW)
         return -EINVAL;
     e->state = EP_LISTENING;
+    e->reach = (net_addr){ ip_local_addr(e->m), e->lport };
+    const net_world_ops *w = &e->m->net_world;
+    if (w->tcp_listen) {
+        w->tcp_listen(w->ctx, e->lport, peer, &e->reach);
+        e->world_listens = 1;
+    }
     return 0;
 }
+
+int ip_tcp_listen(ip_ep *e) { return ip_tcp_listen_for(e, 0); }
+
+net_addr ip_tcp_reach(const ip_ep *e) { return e->reach; }
 
 long ip_tcp_send(ip_ep *e, const void *data, size_t n)
 {
@@ -951,6 +980,8 @@ void ip_ep_close(ip_ep *e, int abort)
     }
     if (e->proto == IP_UDP && w->udp_unbind && !port_in_use(m, IP_UDP, e->lport))
         w->udp_unbind(w->ctx, e->lport);
+    if (e->world_listens && w->tcp_unlisten)
+        w->tcp_unlisten(w->ctx, e->lport);
     ep_free(e);
 }
 
@@ -1059,6 +1090,8 @@ static void forget_all(modem *m)
             w->tcp_close(w->ctx, e->conn, 1);
         if (e->proto == IP_UDP && w->udp_unbind)
             w->udp_unbind(w->ctx, e->lport);
+        if (e->world_listens && w->tcp_unlisten)
+            w->tcp_unlisten(w->ctx, e->lport);
         ep_free(e);
     }
     while (s->dns)

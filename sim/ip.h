@@ -66,6 +66,15 @@ typedef struct net_world_ops {
      * modem_world_tcp_data accepted less than offered). */
     void (*tcp_resume)(void *ctx, uint64_t conn);
     void *ctx;
+    /* The module listens on a TCP port (a +USOLI socket, an active-mode FTP
+     * data connection); `peer` is who is expected to connect (0: anyone).
+     * *reach holds the module's address and the port; a world whose peers
+     * reach that port elsewhere (a real front end binds a real port, as a
+     * NAT would map it) writes that address instead.  Peers connect with
+     * modem_world_tcp_incoming(). */
+    void (*tcp_listen)(void *ctx, uint16_t port, ip4 peer, net_addr *reach);
+    /* The module no longer listens on that port. */
+    void (*tcp_unlisten)(void *ctx, uint16_t port);
 } net_world_ops;
 
 /* ---- the world's answers (front ends call these) ---- */
@@ -79,8 +88,10 @@ size_t modem_world_tcp_data(modem *m, uint64_t conn, const uint8_t *p, size_t n)
  * broke (-ECONNRESET, -ETIMEDOUT, ...). */
 void modem_world_tcp_closed(modem *m, uint64_t conn, int err);
 /* A peer connects to the module's dst port: 0 if something listens there
- * (conn is then the module's, answered through tcp_send/tcp_close), or
- * -ECONNREFUSED. */
+ * (conn is then the module's, answered through tcp_send/tcp_close; the
+ * peer may send at once), or -ECONNREFUSED.  conn must not collide with
+ * the module's own connection ids (which count up from 1): worlds take
+ * theirs from the top of the range. */
 int modem_world_tcp_incoming(modem *m, uint64_t conn, net_addr src, uint16_t dst_port);
 
 /* ---- the radio link model ---- */
@@ -131,6 +142,12 @@ int ip_tcp_open(modem *m, ip_user user, uint16_t local_port, const ip_ep_cb *cb,
 /* Start a TCP connection; the outcome comes through cb->connected. */
 int ip_tcp_connect(ip_ep *e, net_addr dst);
 int ip_tcp_listen(ip_ep *e);
+/* The same, expecting `peer` (the world may tell where it reaches us). */
+int ip_tcp_listen_for(ip_ep *e, ip4 peer);
+/* A listener's address and port as its peers reach them (the module's own
+ * address unless the world said otherwise): what an active-mode FTP
+ * client puts in its PORT command. */
+net_addr ip_tcp_reach(const ip_ep *e);
 /* Queue bytes; returns how many were taken (the send buffer may be
  * full: cb->writable says when there is room) or -errno. */
 long ip_tcp_send(ip_ep *e, const void *p, size_t n);

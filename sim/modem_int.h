@@ -10,6 +10,7 @@
 #include "../protocol/at.h"
 #include "../protocol/bytebuf.h"
 #include "cmd.h"
+#include "ftp_client.h"
 #include "fwupd.h"
 #include "ip.h"
 #include "lwm2m.h"
@@ -17,6 +18,7 @@
 #include "net.h"
 #include "nvm.h"
 #include "override.h"
+#include "rot.h"
 #include "uart.h"
 #include "ufota.h"
 #include "update_rules.h"
@@ -120,6 +122,7 @@ struct modem {
     fwupd fw;               /* FOAT engine (sim/fwupd.c) */
     int fw_corrupt;         /* an install was cut: boot into Firmware Update Mode */
     update_pending upd;     /* Table 16 rules the new firmware's first boot owes */
+    rot_state rot;          /* the RoT's firmware (sim/rot.c) */
     int fw_corrupt_port;
     update_method fw_corrupt_method; /* FOAT: the Xmodem handshake; a stored package: its install again */
     int fw_corrupt_urcs;
@@ -129,6 +132,7 @@ struct modem {
     ip_state *ip;         /* endpoints, DNS, the radio link (sim/ip.h) */
     struct sock_table *socks; /* the host's sockets (sim/cmd_sock.c) */
     struct lwm2m_mod *lwm2m; /* the LwM2M client (sim/lwm2m.c) */
+    struct ftpc *ftp;     /* the FTP client (sim/ftp_client.c) */
     struct ufota *ufota;     /* the server-driven firmware update (sim/ufota.c) */
     net_world_ops net_world; /* the world behind the radio */
     override_list overrides; /* forced responses (world faults) */
@@ -138,6 +142,8 @@ struct modem {
 at_fmt modem_fmt(const modem *m);
 /* Queue a URC on every port that can talk; held back while a port is busy. */
 void modem_urc(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a URC of any bytes and length (data inside quotes). */
+void modem_urc_bytes(modem *m, const void *text, size_t len);
 /* Host bytes a port holds at most while it cannot take them (a command is
  * executing): beyond that they are lost, as in a UART FIFO overflow.  The PTY
  * front end stops reading long before (flow control). */

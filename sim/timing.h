@@ -28,6 +28,9 @@
       "our choice")                                                                                           \
     X(TIM_TCP_CONNECT_TIMEOUT, "tcp_connect_timeout", SIM_S(30), "a TCP SYN without an answer until the "   \
       "connect fails", "our choice (a stack's SYN retries; ubxlib allows +USOCO 30 s)")                       \
+    X(TIM_FTP_INACTIVITY, "ftp_inactivity", SIM_S(30), "factory value of +UFTP op 5: an FTP session without traffic " \
+      "this long ends (an operation in progress fails, +UFTPER: 8,16)",                                     \
+      "u-blox AT manuals of sister products (+UFTP op 5: 30 s factory-programmed, 0 = never); R5 unverified") \
     X(TIM_RRC_INACTIVITY, "rrc_inactivity", SIM_S(10), "no traffic until the network releases the RRC "    \
       "connection (+CSCON: 0)", "our choice; networks use 5-20 s")                                            \
     X(TIM_FFS_TIMEOUT, "ffs_timeout", SIM_S(20), "+UDWNFILE: a stalled byte stream until FFS TIMEOUT",         \
@@ -72,6 +75,12 @@
       "app note §6.1.2: about 25 min for a typical 450 kB delta")                                             \
     X(TIM_INSTALL_DELTA_PER_450KB, "install_delta_per_450kb", SIM_S(60),                                      \
       "delta, validation + install, per 450 kB of delta", "app note §6.1.2 (25 min in all for 450 kB)")      \
+    X(TIM_EASYFLASH_SETUP, "easyflash_setup", SIM_S(5),                                                      \
+      "EasyFlash: the tool meets the powered-up module's boot ROM before the image goes out",                 \
+      "our choice (app note §7 gives no figure; the image then takes its wire time at 3 Mbaud "              \
+      "and FOAT's full-image write time)")                                                                    \
+    X(TIM_ROT_UPDATE, "rot_update", SIM_S(3), "AT+USECFW=1 until +USECFW: 0 (the RoT installs its file)",     \
+      "our choice (app note §8 gives no figure)")                                                              \
     X(TIM_INSTALL_00B_EXTRA, "install_00b_extra", SIM_S(509),                                                 \
       "extra install time of the unoptimised 00B update agent",                                               \
       "app note §2: about 10 min for a typical image on 00B")

@@ -9,10 +9,11 @@ set -eu
 mode="${1:-build}"
 need="build-essential cmake pkg-config libuv1-dev libcjson-dev zlib1g-dev check libssl-dev"
 # nodejs, npm: tests/lwm2m-peer, an independent LwM2M server on npm coap
+# python3-pyftpdlib: the real FTP server test_ftp_live talks to
 case "$mode" in
-  test) need="$need lrzsz python3 python3-xmodem socat libcoap3-bin nodejs npm" ;;
+  test) need="$need lrzsz python3 python3-xmodem socat libcoap3-bin nodejs npm python3-pyftpdlib" ;;
   fuzz) need="$need clang" ;;
-  ci)   need="$need lrzsz python3 python3-xmodem socat libcoap3-bin nodejs npm clang" ;;
+  ci)   need="$need lrzsz python3 python3-xmodem socat libcoap3-bin nodejs npm python3-pyftpdlib clang" ;;
 esac
 
 # Installed, or provided by an installed package (NodeSource's nodejs

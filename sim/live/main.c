@@ -79,6 +79,7 @@ static void usage(FILE *f)
             "  --host NAME=ADDR    the module resolves NAME to this machine's ADDR (a real\n"
             "                      endpoint; repeatable), e.g. --host echo.test=127.0.0.1\n"
             "  --link off          no radio link model: packets take no simulated time\n"
+            "  --fs-size SIZE      flash file system capacity, e.g. 8M, 512K (default 1M)\n"
             "  --lwm2m-server ID=URI  the LwM2M server ID (721 uFOTA, 102 Verizon DM) is at URI\n"
             "                      (coap://127.0.0.1:5683 or coaps://...; default: the built-in one)\n"
             "  --lwm2m-psk ID:KEY  coaps identity and key (hex) instead of the module's own\n"
@@ -115,7 +116,7 @@ static int load_scenario_arg(int argc, char **argv, options *o)
 static int parse_args(int argc, char **argv, options *o)
 {
     enum { O_PTY = 1, O_AUX, O_STATE, O_MODEL, O_PRODUCT, O_FW, O_IMEI, O_SCALE, O_BOOT, O_PACING,
-           O_TRACE, O_CONTROL, O_SCENARIO, O_WORLD, O_HOST, O_LINK, O_LWM2M_SERVER, O_LWM2M_PSK, O_LWM2M_PROFILES, O_HELP, O_VERSION };
+           O_TRACE, O_CONTROL, O_SCENARIO, O_WORLD, O_HOST, O_LINK, O_LWM2M_SERVER, O_LWM2M_PSK, O_LWM2M_PROFILES, O_FS_SIZE, O_HELP, O_VERSION };
     static const struct option longopts[] = {
         { "pty", required_argument, NULL, O_PTY },
         { "aux-pty", required_argument, NULL, O_AUX },
@@ -136,6 +137,7 @@ static int parse_args(int argc, char **argv, options *o)
         { "lwm2m-server", required_argument, NULL, O_LWM2M_SERVER },
         { "lwm2m-psk", required_argument, NULL, O_LWM2M_PSK },
         { "lwm2m-profiles", required_argument, NULL, O_LWM2M_PROFILES },
+        { "fs-size", required_argument, NULL, O_FS_SIZE },
         { "help", no_argument, NULL, O_HELP },
         { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
@@ -209,6 +211,14 @@ static int parse_args(int argc, char **argv, options *o)
             if (rc) {
                 fprintf(stderr, "sarasim: --%s: %s\n",
                         c == O_LWM2M_SERVER ? "lwm2m-server" : c == O_LWM2M_PSK ? "lwm2m-psk" : "lwm2m-profiles", err);
+                return -1;
+            }
+            break;
+        }
+        case O_FS_SIZE: {
+            char err[128];
+            if (device_fs_size_arg(&o->dev, optarg, err, sizeof(err))) {
+                fprintf(stderr, "sarasim: --fs-size: %s\n", err);
                 return -1;
             }
             break;

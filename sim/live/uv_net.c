@@ -46,6 +46,17 @@ typedef struct tcp_link {
     struct tcp_link *next;
 } tcp_link;
 
+/* A real port standing for one the module listens on (+USOLI, an FTP
+ * client's active-mode data connection): bound on loopback, the same number
+ * when it is free. */
+typedef struct tcp_listener {
+    uv_tcp_t h;
+    uv_net *net;
+    uint16_t port; /* the module's */
+    int closing;
+    struct tcp_listener *next;
+} tcp_listener;
+
 typedef struct lookup {
     uv_getaddrinfo_t req;
     uv_net *net;
@@ -70,6 +81,8 @@ struct uv_net {
     size_t nnames;
     udp_port *udps;
     tcp_link *tcps;
+    tcp_listener *listeners;
+    uint64_t next_incoming; /* ids of connections real peers open to the module */
     lookup *lookups;
     later *laters;
     uv_timer_t later_timer;
@@ -488,6 +501,109 @@ static void op_tcp_close(void *ctx, uint64_t conn, int abort)
     tcp_close(n, t, 1);
 }
 
+/* ---------------- TCP: peers connecting to the module ---------------- */
+
+static void tcp_accepted(uv_stream_t *server, int status)
+{
+    tcp_listener *l = server->data;
+    uv_net *n = l->net;
+    if (status < 0 || l->closing || n->closing)
+        return;
+    tcp_link *t = calloc(1, sizeof(*t));
+    if (!t)
+        return;
+    t->net = n;
+    bytebuf_init(&t->held);
+    uv_tcp_init(n->loop, &t->h);
+    t->h.data = t;
+    if (uv_accept(server, (uv_stream_t *)&t->h)) {
+        uv_close((uv_handle_t *)&t->h, tcp_closed);
+        return;
+    }
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    net_addr src = { 0x7f000001, 0 };
+    if (!uv_tcp_getpeername(&t->h, (struct sockaddr *)&ss, &len) && ss.ss_family == AF_INET)
+        src = from_sockaddr((const struct sockaddr *)&ss);
+    t->conn = (1ull << 63) + ++n->next_incoming; /* above the module's own ids */
+    t->connected = 1;
+    enter(n);
+    int rc = n->m ? modem_world_tcp_incoming(n->m, t->conn, src, l->port) : -ECONNREFUSED;
+    leave(n);
+    if (rc) {
+        uv_tcp_close_reset(&t->h, tcp_closed);
+        return;
+    }
+    t->next = n->tcps;
+    n->tcps = t;
+    tcp_reading(t, 1);
+}
+
+static void listener_free(uv_handle_t *h) { free(h->data); }
+
+/* Bind 127.0.0.1:port and listen: 0 and the port bound, or -errno. */
+static int listener_open(uv_net *n, uint16_t module_port, uint16_t port, tcp_listener **out)
+{
+    tcp_listener *l = calloc(1, sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    l->net = n;
+    l->port = module_port;
+    uv_tcp_init(n->loop, &l->h);
+    l->h.data = l;
+    struct sockaddr_in a = to_sockaddr((net_addr){ 0x7f000001, port });
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    int rc = uv_tcp_bind(&l->h, (const struct sockaddr *)&a, 0);
+    if (!rc)
+        rc = uv_listen((uv_stream_t *)&l->h, 16, tcp_accepted);
+    if (!rc)
+        rc = uv_tcp_getsockname(&l->h, (struct sockaddr *)&ss, &len);
+    if (rc) {
+        uv_close((uv_handle_t *)&l->h, listener_free);
+        return rc;
+    }
+    *out = l;
+    return from_sockaddr((const struct sockaddr *)&ss).port;
+}
+
+static void op_tcp_listen(void *ctx, uint16_t port, ip4 peer, net_addr *reach)
+{
+    (void)peer;
+    uv_net *n = ctx;
+    tcp_listener *l = NULL;
+    int bound = listener_open(n, port, port, &l);
+    if (bound < 0) /* taken on this machine (or privileged): any free one stands for it */
+        bound = listener_open(n, port, 0, &l);
+    if (bound < 0)
+        return; /* real peers cannot reach this listener */
+    l->next = n->listeners;
+    n->listeners = l;
+    *reach = (net_addr){ 0x7f000001, (uint16_t)bound };
+}
+
+static void listener_close(uv_net *n, tcp_listener *l)
+{
+    tcp_listener **pp = &n->listeners;
+    while (*pp && *pp != l)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = l->next;
+    l->closing = 1;
+    uv_close((uv_handle_t *)&l->h, listener_free);
+}
+
+static void op_tcp_unlisten(void *ctx, uint16_t port)
+{
+    uv_net *n = ctx;
+    for (tcp_listener *l = n->listeners; l; l = l->next) {
+        if (l->port == port) {
+            listener_close(n, l);
+            return;
+        }
+    }
+}
+
 static void op_tcp_resume(void *ctx, uint64_t conn)
 {
     uv_net *n = ctx;
@@ -534,8 +650,8 @@ void uv_net_attach(uv_net *n, modem *m) { n->m = m; }
 
 net_world_ops uv_net_ops(uv_net *n)
 {
-    net_world_ops o = { op_resolve, op_udp_send, op_udp_unbind, op_tcp_connect, op_tcp_send, op_tcp_close,
-                        op_tcp_resume, n };
+    net_world_ops o = { op_resolve,    op_udp_send,   op_udp_unbind, op_tcp_connect, op_tcp_send,
+                        op_tcp_close,  op_tcp_resume, n,             op_tcp_listen,  op_tcp_unlisten };
     return o;
 }
 
@@ -549,6 +665,8 @@ void uv_net_close(uv_net *n)
         udp_close(n, n->udps);
     while (n->tcps)
         tcp_close(n, n->tcps, 1);
+    while (n->listeners)
+        listener_close(n, n->listeners);
     for (lookup *l = n->lookups; l; l = l->next)
         l->answered = 1; /* their callbacks free them */
     uv_timer_stop(&n->later_timer);

@@ -123,6 +123,23 @@ int peer_wait_udp_bound(int port, int timeout_ms)
     return -1;
 }
 
+int peer_wait_tcp_listening(int port, int timeout_ms)
+{
+    long long end = mono_ms() + timeout_ms;
+    do {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (ok)
+            return 0;
+        poll(NULL, 0, 20);
+    } while (mono_ms() < end);
+    return -1;
+}
+
 char *peer_read_log(const char *log_path)
 {
     FILE *f = fopen(log_path, "r");

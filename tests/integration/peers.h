@@ -20,6 +20,9 @@ int peer_available(const char *prog);
 int peer_free_port_pair(void);
 /* Wait until something binds UDP 127.0.0.1:port: 0, or -1 after timeout_ms. */
 int peer_wait_udp_bound(int port, int timeout_ms);
+/* Wait until 127.0.0.1:port accepts TCP connections: 0, or -1 after
+ * timeout_ms. */
+int peer_wait_tcp_listening(int port, int timeout_ms);
 /* The whole log file, NUL-terminated, malloc'd (NULL if unreadable). */
 char *peer_read_log(const char *log_path);
 

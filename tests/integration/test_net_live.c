@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peers.h"
 #include "ptyhost.h"
 
 #define T 5000
@@ -61,18 +62,8 @@ static pid_t spawn_socat(const char *listen)
 /* Wait until the TCP echo accepts connections (socat needs a moment). */
 static void wait_listening(int port)
 {
-    long long deadline = now_ms() + T;
-    while (now_ms() < deadline) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-        close(fd);
-        if (ok)
-            return;
-        poll(NULL, 0, 20);
-    }
-    ck_abort_msg("socat never listened on %d", port);
+    if (peer_wait_tcp_listening(port, (int)T))
+        ck_abort_msg("socat never listened on %d", port);
 }
 
 static void servers_start(void)

@@ -180,6 +180,32 @@ START_TEST(udwnfile_that_does_not_fit_is_refused_before_the_prompt)
 }
 END_TEST
 
+/* --fs-size: K and M are x1024, 64K..64M, and a count too large to shift
+ * must not wrap into range (2^44+1 M is 1M modulo 2^64). */
+START_TEST(fs_size_arg_accepts_64k_to_64m)
+{
+    device_cfg d;
+    device_cfg_default(&d);
+    char err[128];
+    ck_assert_int_eq(device_fs_size_arg(&d, "2M", err, sizeof err), 0);
+    ck_assert_uint_eq(d.fs_capacity, 2u << 20);
+    ck_assert_int_eq(device_fs_size_arg(&d, "512K", err, sizeof err), 0);
+    ck_assert_uint_eq(d.fs_capacity, 512u << 10);
+    ck_assert_int_eq(device_fs_size_arg(&d, "65536", err, sizeof err), 0);
+    ck_assert_uint_eq(d.fs_capacity, 65536);
+    ck_assert_int_eq(device_fs_size_arg(&d, "64M", err, sizeof err), 0);
+    ck_assert_uint_eq(d.fs_capacity, 64u << 20);
+    const char *bad[] = { "65535", "63K", "65M", "", "M", "-1M", " 1M", "1m", "1MB", "1.5M",
+                          "17592186044417M", "99999999999999999999999" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = 0;
+        ck_assert_msg(device_fs_size_arg(&d, bad[i], err, sizeof err) == -1, "accepted \"%s\"", bad[i]);
+        ck_assert_ptr_nonnull(strstr(err, "64K to 64M"));
+    }
+    ck_assert_uint_eq(d.fs_capacity, 64u << 20); /* unchanged by a refusal */
+}
+END_TEST
+
 START_TEST(udwnfile_stall_ends_with_ffs_timeout_after_20s)
 {
     ck_assert_str_eq(mh_cmd(&h, "AT+UDWNFILE=\"slow\",10\r"), "\r\n>");
@@ -553,6 +579,7 @@ static Suite *cmd_fs_suite(void)
     Suite *s = suite_create("cmd_fs");
     TCase *t = tcase_create("udwnfile");
     tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, fs_size_arg_accepts_64k_to_64m);
     tcase_add_test(t, udwnfile_round_trip_of_every_byte_value);
     tcase_add_test(t, udwnfile_data_is_not_echoed);
     tcase_add_test(t, udwnfile_must_be_alone_on_its_line);

@@ -62,7 +62,7 @@ static void rd_datagram(void *svc, networld *w, net_addr from, net_addr to, cons
     coap_out_send_world(w, to, from, &s->out);
 }
 
-static const nw_service_ops rd_ops = { NULL, NULL, NULL, rd_datagram, NULL };
+static const nw_service_ops rd_ops = { .datagram = rd_datagram };
 
 typedef struct env {
     memhost h;

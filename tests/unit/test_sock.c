@@ -31,13 +31,15 @@ static nw_step step_send_generated(size_t n)
 static void env_init(env *e, size_t burst, const link_cfg *link)
 {
     nw_step script[2] = { { NW_STEP_EXPECT, (uint8_t *)"go", 2, 0 }, step_send_generated(burst) };
-    nw_service_cfg svcs[4] = {
+    nw_step greet[1] = { { NW_STEP_SEND, (uint8_t *)"220 hi\r\n", 8, 0 } };
+    nw_service_cfg svcs[5] = {
         { .proto = IP_TCP, .port = 7, .kind = NW_SVC_ECHO },
         { .proto = IP_TCP, .port = 9, .kind = NW_SVC_SINK },
         { .proto = IP_UDP, .port = 7, .kind = NW_SVC_ECHO },
         { .proto = IP_TCP, .port = 9000, .kind = NW_SVC_SCRIPT, .steps = script, .nsteps = 2 },
+        { .proto = IP_TCP, .port = 21, .kind = NW_SVC_SCRIPT, .steps = greet, .nsteps = 1 },
     };
-    nw_host_cfg host = { (char *)"peer.test", 0xCB007109, NULL, svcs, 4, { 0 } };
+    nw_host_cfg host = { (char *)"peer.test", 0xCB007109, NULL, svcs, 5, { 0 } };
     nw_config cfg = { &host, 1 };
     /* the world only keeps the clock's address: mh_init_cfg sets it up */
     ck_assert_int_eq(networld_create(&e->w, &e->h.clock, &cfg, NULL), 0);
@@ -182,6 +184,22 @@ START_TEST(link_off_moves_bytes_at_once)
 }
 END_TEST
 
+/* A server that greets as it accepts: with no link delay its first bytes
+ * land in the instant the connection does, and must still be announced. */
+START_TEST(a_server_that_speaks_first_with_the_link_off)
+{
+    env e;
+    link_cfg off[LINK__COUNT] = { { 0, 0, 0 }, { 0, 0, 0 } };
+    env_init(&e, 1, off);
+    ck_assert_str_eq(cmd(&e, "AT+USOCR=6\r"), "\r\n+USOCR: 0\r\n\r\nOK\r\n");
+    mh_send(&e.h, "AT+USOCO=0,\"203.0.113.9\",21\r");
+    mh_advance(&e.h, 0);
+    ck_assert_str_eq(mh_take(&e.h), "\r\nOK\r\n\r\n+UUSORD: 0,8\r\n");
+    ck_assert_str_eq(cmd(&e, "AT+USORD=0,100\r"), "\r\n+USORD: 0,8,\"220 hi\r\n\"\r\n\r\nOK\r\n");
+    env_free(&e);
+}
+END_TEST
+
 /* ---- adversarial hosts ---- */
 
 START_TEST(close_while_bytes_are_in_flight)
@@ -260,6 +278,39 @@ START_TEST(incoming_connection_on_a_listening_socket)
 }
 END_TEST
 
+/* A host that connects to the module and speaks at once (an FTP server's
+ * active-mode data connection): its first bytes ride behind the SYN and
+ * must land, not be dropped for want of an endpoint. */
+static const nw_service_ops talker_ops = { 0 };
+
+START_TEST(a_host_connecting_to_the_module_may_send_at_once)
+{
+    env e;
+    env_init(&e, 1, NULL);
+    ck_assert_str_eq(cmd(&e, "AT+USOCR=6\r"), "\r\n+USOCR: 0\r\n\r\nOK\r\n");
+    ck_assert_str_eq(cmd(&e, "AT+USOLI=0,1200\r"), "\r\nOK\r\n");
+    char ip[32], want[160];
+    ck_assert_int_eq(sscanf(cmd(&e, "AT+CGPADDR=1\r"), "\r\n+CGPADDR: 1,\"%31[^\"]\"", ip), 1);
+    ip4 module;
+    ck_assert_int_eq(ip4_parse(ip, &module), 0);
+    nw_conn *c = NULL;
+    net_addr from = { 0xCB007109, 20 };
+    /* not the module's address, nothing listening */
+    ck_assert_int_eq(networld_connect_module(e.w, from, (net_addr){ module + 1, 1200 }, &talker_ops, NULL, NULL, &c),
+                     -EHOSTUNREACH);
+    ck_assert_int_eq(networld_connect_module(e.w, from, (net_addr){ module, 1201 }, &talker_ops, NULL, NULL, &c),
+                     -ECONNREFUSED);
+    ck_assert_int_eq(networld_connect_module(e.w, from, (net_addr){ module, 1200 }, &talker_ops, NULL, NULL, &c), 0);
+    nw_conn_send(c, "hello", 5);
+    ck_assert_uint_eq(nw_conn_pending(c), 0); /* the module took it with the SYN */
+    mh_advance(&e.h, SIM_S(1));
+    snprintf(want, sizeof(want), "\r\n+UUSOLI: 1,\"203.0.113.9\",20,0,\"%s\",1200\r\n\r\n+UUSORD: 1,5\r\n", ip);
+    ck_assert_str_eq(mh_take(&e.h), want);
+    ck_assert_str_eq(cmd(&e, "AT+USORD=1,10\r"), "\r\n+USORD: 1,5,\"hello\"\r\n\r\nOK\r\n");
+    env_free(&e);
+}
+END_TEST
+
 START_TEST(async_connect_reports_by_urc)
 {
     env e;
@@ -285,9 +336,11 @@ int main(void)
     tcase_add_test(t, download_takes_its_wire_time_within_2_percent);
     tcase_add_test(t, a_megabyte_written_in_1024_byte_chunks_at_the_uplink_rate);
     tcase_add_test(t, link_off_moves_bytes_at_once);
+    tcase_add_test(t, a_server_that_speaks_first_with_the_link_off);
     suite_add_tcase(s, t);
     t = tcase_create("adversarial");
     tcase_add_test(t, close_while_bytes_are_in_flight);
+    tcase_add_test(t, a_host_connecting_to_the_module_may_send_at_once);
     tcase_add_test(t, udp_peer_faster_than_the_host_reads);
     tcase_add_test(t, incoming_connection_on_a_listening_socket);
     tcase_add_test(t, async_connect_reports_by_urc);

@@ -17,6 +17,7 @@
 #include "protocol/coap_block.h"
 #include "protocol/coap_ep.h"
 #include "protocol/package.h"
+#include "sim/ufota.h"
 
 #define SRV_IP 0xCB00710Au /* 203.0.113.10 */
 #define PKG_SIZE 200000
@@ -87,8 +88,8 @@ static void fs_datagram(void *svc, networld *w, net_addr from, net_addr to, cons
     coap_out_send_world(w, to, from, &c->fo);
 }
 
-static const nw_service_ops lw_ops = { NULL, NULL, NULL, lw_datagram, NULL };
-static const nw_service_ops fs_ops = { NULL, NULL, NULL, fs_datagram, NULL };
+static const nw_service_ops lw_ops = { .datagram = lw_datagram };
+static const nw_service_ops fs_ops = { .datagram = fs_datagram };
 
 typedef struct env {
     memhost h;
@@ -494,6 +495,20 @@ START_TEST(appb_no_foat_download_while_ufota_downloads)
 }
 END_TEST
 
+/* App. B: while the client downloads, +UFTPC=100 is refused at once (no
+ * +UUFTPCR follows); once the package is in, FTP is allowed again (and
+ * fails for want of a login, as any +UFTPC=100 before +UFTPC=1). */
+START_TEST(appb_no_ftp_fota_while_ufota_downloads)
+{
+    registered();
+    write_uri();
+    mh_advance(&E.h, SIM_S(1));
+    ck_assert_int_eq(ufota_downloading(E.h.m), 1);
+    ck_assert_str_eq(cmd("AT+UFTPC=100,\"/fw/pkg.bin\"\r"), "\r\n+CME ERROR: operation not allowed\r\n");
+    ck_assert_str_eq(cmd("AT+UFTPC=4,\"a\",\"a\"\r"), "\r\nOK\r\n\r\n+UUFTPCR: 4,0\r\n"); /* not FOTA */
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ufota");
@@ -513,6 +528,7 @@ static Suite *suite(void)
     tcase_add_test(t, an3_2_2_cops2_then_reboot_resumes);
     tcase_add_test(t, delta_mismatch_install_fails_result_6);
     tcase_add_test(t, appb_no_foat_download_while_ufota_downloads);
+    tcase_add_test(t, appb_no_ftp_fota_while_ufota_downloads);
     suite_add_tcase(s, t);
     return s;
 }
