@@ -1,6 +1,6 @@
 /* harness_main.c - sarasim-harness: run scenario files headless.
  *
- *   sarasim-harness [--junit FILE] [--trace-dir DIR] [-j N] [--timeout S] SCENARIO...
+ *   sarasim-harness [--junit FILE] [--trace-dir DIR] [--timeline DIR] [-j N] [--timeout S] SCENARIO...
  *
  * Each scenario runs in a child process of its own (as libuv's test runner
  * does), N at a time: a crash is reported as that scenario's error and the
@@ -28,6 +28,7 @@
 
 #include "report.h"
 #include "runner.h"
+#include "harness/timeline/tl_html.h"
 
 #define EXIT_ALL_SKIPPED 77
 #define DEFAULT_TIMEOUT_S 60.0
@@ -36,6 +37,7 @@
 typedef struct job {
     const char *file;
     char trace_name[256];
+    char timeline_name[256];
     pid_t pid;
     int fd;
     double deadline; /* wall time (now_s) after which the child is killed */
@@ -51,6 +53,7 @@ typedef struct job {
 typedef struct options {
     const char *junit;
     const char *trace_dir;
+    const char *timeline_dir; /* one HTML timeline per scenario goes here */
     int jobs;
     double timeout_s; /* per scenario, wall time; 0: none */
 } options;
@@ -64,10 +67,12 @@ static double now_s(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: sarasim-harness [--junit FILE] [--trace-dir DIR] [-j N] [--timeout S] SCENARIO...\n"
+    fprintf(f, "usage: sarasim-harness [--junit FILE] [--trace-dir DIR] [--timeline DIR] [-j N] [--timeout S] "
+               "SCENARIO...\n"
                "  --junit FILE      write JUnit XML results to FILE\n"
                "  --trace-dir DIR   write every scenario's trace to DIR/<name>.trace\n"
                "                    (without it, only failed scenarios' traces are kept, in a temp dir)\n"
+               "  --timeline DIR    draw every scenario's run as DIR/<name>.html (docs/timeline.md)\n"
                "  -j, --jobs N      run N scenarios at a time (default 1)\n"
                "  --timeout S       fail a scenario still running after S seconds of wall time\n"
                "                    (default 60; 0: no limit)\n"
@@ -77,10 +82,11 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    enum { O_JUNIT = 1, O_TRACE_DIR, O_TIMEOUT, O_HELP, O_VERSION };
+    enum { O_JUNIT = 1, O_TRACE_DIR, O_TIMELINE, O_TIMEOUT, O_HELP, O_VERSION };
     static const struct option longopts[] = {
         { "junit", required_argument, NULL, O_JUNIT },   { "trace-dir", required_argument, NULL, O_TRACE_DIR },
         { "jobs", required_argument, NULL, 'j' },        { "timeout", required_argument, NULL, O_TIMEOUT },
+        { "timeline", required_argument, NULL, O_TIMELINE },
         { "help", no_argument, NULL, O_HELP },           { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
     };
@@ -92,6 +98,7 @@ static int parse_args(int argc, char **argv, options *o)
         switch (c) {
         case O_JUNIT: o->junit = optarg; break;
         case O_TRACE_DIR: o->trace_dir = optarg; break;
+        case O_TIMELINE: o->timeline_dir = optarg; break;
         case 'j':
             o->jobs = (int)strtol(optarg, &end, 10);
             if (*end || o->jobs < 1 || o->jobs > 256) {
@@ -153,8 +160,16 @@ static void add_str(cJSON *o, const char *key, const char *v)
         cJSON_AddStringToObject(o, key, v);
 }
 
+/* The run drawn as DIR/<name>.html; its path, or NULL. */
+static char *save_timeline(const char *dir, const job *j, const char *title, const bytebuf *trace)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, j->timeline_name);
+    return tl_html_write_file(path, title, trace->data, trace->len) ? NULL : strdup(path);
+}
+
 /* Run one scenario; the result goes to fd as JSON. */
-static void child_run(const job *j, const char *trace_dir, const char *fail_dir, int fd)
+static void child_run(const job *j, const char *trace_dir, const char *timeline_dir, const char *fail_dir, int fd)
 {
     run_opts ro = { .state_root = j->state_root[0] ? j->state_root : NULL };
     double t0 = now_s();
@@ -177,6 +192,9 @@ static void child_run(const job *j, const char *trace_dir, const char *fail_dir,
         const char *dir = trace_dir ? trace_dir : res.status == RUN_FAIL || res.status == RUN_ERROR ? fail_dir : NULL;
         char *path = dir && res.status != RUN_SKIP ? save_trace(dir, j->trace_name, &res.trace) : NULL;
         add_str(o, "trace", path);
+        free(path);
+        path = timeline_dir && res.status != RUN_SKIP ? save_timeline(timeline_dir, j, sc.name, &res.trace) : NULL;
+        add_str(o, "timeline", path);
         free(path);
         scenario_free(&sc);
     }
@@ -233,6 +251,7 @@ static void finish_job(job *j, int wstatus)
     j->rep.expected = jstr(o, "expected");
     j->rep.seen = jstr(o, "seen");
     j->rep.trace_path = jstr(o, "trace");
+    j->rep.timeline_path = jstr(o, "timeline");
 }
 
 /* The child is gone: its state root too (left full when it was killed). */
@@ -283,7 +302,7 @@ static int spawn(job *j, const options *o, const char *fail_dir)
     }
     if (pid == 0) {
         close(p[0]);
-        child_run(j, o->trace_dir, fail_dir, p[1]);
+        child_run(j, o->trace_dir, o->timeline_dir, fail_dir, p[1]);
         close(p[1]);
         exit(0); /* not _exit: under ASan the leak check runs at exit */
     }
@@ -369,12 +388,18 @@ static void name_traces(job *jobs, size_t n)
                 break;
             }
         }
+        size_t tl = strlen(jobs[i].trace_name) - strlen(".trace"); /* the timeline: the same name, .html */
+        snprintf(jobs[i].timeline_name, sizeof(jobs[i].timeline_name), "%.*s.html", (int)tl, jobs[i].trace_name);
     }
 }
 
 static int prepare_dirs(const options *o, char *fail_dir, size_t size)
 {
     fail_dir[0] = 0;
+    if (o->timeline_dir && mkdir(o->timeline_dir, 0777) && errno != EEXIST) {
+        fprintf(stderr, "sarasim-harness: --timeline %s: %s\n", o->timeline_dir, strerror(errno));
+        return -1;
+    }
     if (o->trace_dir) {
         if (mkdir(o->trace_dir, 0777) && errno != EEXIST) {
             fprintf(stderr, "sarasim-harness: --trace-dir %s: %s\n", o->trace_dir, strerror(errno));

@@ -2,6 +2,8 @@
 #include "report.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void fmt_wall(double s, char *buf, size_t size)
@@ -35,6 +37,8 @@ void report_line(FILE *f, const job_report *j)
         fprintf(f, "      seen:     \"%s\"\n", j->seen);
     if (j->trace_path)
         fprintf(f, "      trace:    %s\n", j->trace_path);
+    if (j->timeline_path)
+        fprintf(f, "      timeline: %s\n", j->timeline_path);
 }
 
 static void count(const job_report *jobs, size_t n, size_t c[4], double *sim)
@@ -90,6 +94,7 @@ static void junit_details(FILE *f, const job_report *j)
         { "expected", offsetof(job_report, expected) },
         { "seen", offsetof(job_report, seen) },
         { "trace", offsetof(job_report, trace_path) },
+        { "timeline", offsetof(job_report, timeline_path) },
     };
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         const char *v = *(const char *const *)((const char *)j + fields[i].off);
@@ -101,6 +106,19 @@ static void junit_details(FILE *f, const job_report *j)
     }
 }
 
+/* A failed scenario's timeline: its path, and the [[ATTACHMENT|...]] line
+ * with which Jenkins' JUnit attachments (and GitLab) link a file to a test
+ * case; the attachment wants an absolute path. */
+static void junit_attachment(FILE *f, const char *path)
+{
+    char abs[PATH_MAX];
+    fputs("timeline: ", f);
+    xml_text(f, path);
+    fputs("\n[[ATTACHMENT|", f);
+    xml_text(f, realpath(path, abs) ? abs : path);
+    fputs("]]\n", f);
+}
+
 static void junit_case(FILE *f, const job_report *j)
 {
     fputs("    <testcase classname=\"sarasim.scenarios\" name=\"", f);
@@ -108,7 +126,13 @@ static void junit_case(FILE *f, const job_report *j)
     fputs("\" file=\"", f);
     xml_text(f, j->file);
     fprintf(f, "\" time=\"%.6f\">\n", j->wall_s);
-    fprintf(f, "      <properties><property name=\"simulated_seconds\" value=\"%.6f\"/></properties>\n", j->sim_s);
+    fprintf(f, "      <properties><property name=\"simulated_seconds\" value=\"%.6f\"/>", j->sim_s);
+    if (j->timeline_path) {
+        fputs("<property name=\"timeline\" value=\"", f);
+        xml_text(f, j->timeline_path);
+        fputs("\"/>", f);
+    }
+    fputs("</properties>\n", f);
     static const char *const tags[] = { NULL, "failure", "skipped", "error" };
     if (tags[j->status]) {
         fprintf(f, "      <%s message=\"", tags[j->status]);
@@ -117,9 +141,15 @@ static void junit_case(FILE *f, const job_report *j)
         junit_details(f, j);
         fprintf(f, "</%s>\n", tags[j->status]);
     }
-    if (j->trace_path) {
-        fputs("      <system-out>trace: ", f);
-        xml_text(f, j->trace_path);
+    if (j->trace_path || j->timeline_path) {
+        fputs("      <system-out>", f);
+        if (j->trace_path) {
+            fputs("trace: ", f);
+            xml_text(f, j->trace_path);
+            fputs("\n", f);
+        }
+        if (j->timeline_path && (j->status == RUN_FAIL || j->status == RUN_ERROR))
+            junit_attachment(f, j->timeline_path);
         fputs("</system-out>\n", f);
     }
     fputs("    </testcase>\n", f);

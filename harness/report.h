@@ -19,6 +19,7 @@ typedef struct job_report {
     const char *expected;   /* escaped bytes, may be NULL */
     const char *seen;       /* escaped bytes, may be NULL */
     const char *trace_path; /* written trace, may be NULL */
+    const char *timeline_path; /* its timeline (HTML), may be NULL */
 } job_report;
 
 /* "PASS  name  sim 23.400s  wall 1.2ms" and, unless it passed, the details. */

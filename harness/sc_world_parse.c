@@ -8,6 +8,8 @@
 
 #include "lwm2m_service.h"
 #include "protocol/at.h"
+#include "protocol/package.h"
+#include "sim/modem.h"
 #include "sc_parse.h"
 
 /* ---------------- actions ---------------- */
@@ -41,6 +43,7 @@ static const action_def action_defs[] = {
       { "name", "dns", "dns_delay", "refuse", "unreachable", "stall", "reset_after", "drop", "duplicate", "delay",
         NULL } },
     { "pdp_drop", ACT_PDP_DROP, { NULL } },
+    { "easyflash", ACT_EASYFLASH, { "firmware", "size", NULL } },
     { "lwm2m", ACT_LWM2M,
       { "server", "ep", "read", "write", "execute", "observe", "cancel", "discover", "attributes", "fault", "value",
         "accept", "format", "partial", "args", "reactive", "pmin", "pmax", "gt", "lt", "st", "code", "count", "to",
@@ -214,6 +217,14 @@ static int parse_action_params(sc_pctx *c, const cJSON *obj, const action_def *d
             return -1;
         return a->fault_mask ? 0 : sc_fail(c, "expected at least one fault (\"dns\", \"refuse\", \"stall\", ...)");
     case ACT_LWM2M: return sc_parse_lwm2m_action(c, obj, a);
+    case ACT_EASYFLASH:
+        if (sc_req_string(c, obj, "firmware", &a->info) < 0 ||
+            sc_opt_int(c, obj, "size", 1, MODEM_EASYFLASH_MAX, &v) < 0)
+            return -1;
+        a->count = v ? (size_t)v : MODEM_EASYFLASH_DEFAULT;
+        return pkg_version_valid(a->info) ? 0
+                                          : sc_fail_at(c, "firmware", "expected \"MM.mm,Axx.yy\" like \"03.16,A00.01\", "
+                                                                      "got \"%s\"", a->info);
     case ACT_CONTROL: {
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(obj, "request");
         if (!cJSON_IsObject(r) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "cmd")))

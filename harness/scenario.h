@@ -109,6 +109,7 @@ typedef enum {
     ACT_HOST,           /* faults of a simulated host (world.hosts) */
     ACT_PDP_DROP,       /* the network deactivates the data context */
     ACT_LWM2M,          /* the built-in LwM2M server: an operation or a fault */
+    ACT_EASYFLASH,      /* EasyFlash writes firmware `info` (`count` bytes) (app note §7) */
 } sc_act_kind;
 
 typedef enum { WIRE_TO_HOST = 0, WIRE_TO_MODULE = 1 } sc_wire_dir;

@@ -152,6 +152,11 @@ int world_apply(world *w, const sc_action *a, const char *who, char *err, size_t
     case ACT_HOST: return host_action(w, a, err, errlen);
     case ACT_PDP_DROP: modem_network_pdp_drop(m); return 0;
     case ACT_LWM2M: return lwm2m_action(w, a, err, errlen);
+    case ACT_EASYFLASH:
+        if (!modem_easyflash(m, a->info, a->count))
+            return 0;
+        snprintf(err, errlen, "easyflash: the state dir cannot be written");
+        return -1;
     }
     snprintf(err, errlen, "unknown action");
     return -1;

@@ -74,6 +74,7 @@ extern const cmd_def cmd_lwm2m_defs[];
 extern const cmd_def cmd_http_defs[];
 extern const cmd_def cmd_ftp_defs[];
 extern const cmd_def cmd_ufota_defs[];
+extern const cmd_def cmd_rot_defs[];
 
 #endif
 

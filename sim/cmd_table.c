@@ -13,6 +13,7 @@ static const cmd_def *const families[] = {
     cmd_sock_defs,    cmd_pdp_defs,
     cmd_lwm2m_defs,   cmd_http_defs, cmd_ftp_defs,
     cmd_ufota_defs,
+    cmd_rot_defs,
 };
 
 static int def_cmp(const void *a, const void *b)

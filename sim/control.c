@@ -2,6 +2,7 @@
 #include "control.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,27 @@ static char *do_install_error(modem *m, const cJSON *req)
     return reply_ok(NULL);
 }
 
+/* {"cmd":"easyflash","firmware":"03.16,A00.01","size":4500000}: app note
+ * §7, the primary UART only ("port" other than 0 is refused, §7). */
+static char *do_easyflash(modem *m, const cJSON *req)
+{
+    const cJSON *fw = cJSON_GetObjectItemCaseSensitive(req, "firmware");
+    const cJSON *size = cJSON_GetObjectItemCaseSensitive(req, "size");
+    const cJSON *port = cJSON_GetObjectItemCaseSensitive(req, "port");
+    if (port && !(cJSON_IsNumber(port) && port->valuedouble == 0))
+        return reply_error("easyflash: the auxiliary UART cannot be used by EasyFlash (app note §7)%s", "");
+    if (size && (!cJSON_IsNumber(size) || size->valuedouble < 1 || size->valuedouble > MODEM_EASYFLASH_MAX))
+        return reply_error("easyflash: \"size\" must be the image's bytes, 1..16777216%s", "");
+    if (!cJSON_IsString(fw))
+        return reply_error("easyflash: expected \"firmware\": \"MM.mm,Axx.yy\"%s", "");
+    int rc = modem_easyflash(m, fw->valuestring, size ? (uint64_t)size->valuedouble : MODEM_EASYFLASH_DEFAULT);
+    if (rc == -EINVAL)
+        return reply_error("easyflash: \"firmware\" must look like \"03.16,A00.01\", got \"%s\"", fw->valuestring);
+    if (rc)
+        return reply_error("easyflash: the state dir cannot be written%s", "");
+    return reply_ok(NULL);
+}
+
 char *control_handle(modem *m, const char *line, size_t len, const control_hooks *hooks)
 {
     cJSON *req = cJSON_ParseWithLength(line, len);
@@ -80,6 +102,8 @@ char *control_handle(modem *m, const char *line, size_t len, const control_hooks
         reply = reply_ok(NULL);
     } else if (!strcmp(cmd->valuestring, "install_error")) {
         reply = do_install_error(m, req);
+    } else if (!strcmp(cmd->valuestring, "easyflash")) {
+        reply = do_easyflash(m, req);
     } else if (!strcmp(cmd->valuestring, "signal")) {
         reply = do_signal(m, req);
     } else if (!strcmp(cmd->valuestring, "state")) {
@@ -107,7 +131,7 @@ char *control_handle(modem *m, const char *line, size_t len, const control_hooks
             reply = reply_ok(NULL);
     } else {
         reply = reply_error("unknown cmd \"%s\" (power_cut, power_on, reset, restart, signal, state, "
-                            "set_time_scale, install_error, pdp_drop, host)",
+                            "set_time_scale, install_error, easyflash, pdp_drop, host)",
                             cmd->valuestring);
     }
     cJSON_Delete(req);

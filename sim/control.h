@@ -9,6 +9,10 @@
  *                                  state dir (power cut, memory forgotten, boot)
  *   {"cmd":"install_error","percent":40,"code":160}
  *                                  the next firmware install fails at 40 %
+ *   {"cmd":"easyflash","firmware":"03.16,A00.01","size":4500000}
+ *                                  EasyFlash (app note §7) writes that firmware
+ *                                  through the primary UART: the module is gone
+ *                                  meanwhile, then boots it (size optional)
  *   {"cmd":"signal","rsrp":-110}   signal present at that RSRP (dBm)
  *   {"cmd":"signal","lost":true}   coverage lost (false: restored)
  *   {"cmd":"state"}                {"ok":true,"state":{...}}

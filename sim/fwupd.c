@@ -1,6 +1,7 @@
 /* fwupd.c - the FOAT engine (see fwupd.h for the state machine). */
 #include "fwupd.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 static void timer_cb(clk_timer *t);
 
 
-static const char *const phase_names[] = { "off", "restart", "xmodem", "agent", "validate", "install" };
+static const char *const phase_names[] = { "off", "restart", "xmodem", "agent", "validate", "install",
+                                                "easyflash" };
 
 const char *fwupd_phase_name(fwupd_phase p) { return phase_names[p]; }
 
@@ -154,14 +156,16 @@ void fwupd_install_stored(modem *m, update_method how, const uint8_t *pkg, size_
     modem_enter_fwupdate(m);
     fwupd *f = &m->fw;
     f->method = how;
-    f->urcs = urcs;
+    /* §3.5: "The +UFWPREVAL and +UUFWINSTALL URCs are not supported for the
+     * firmware update via uFOTA by SARA-R5x0-00B-00" -- whatever NVM says */
+    f->urcs = urcs && !(how == UPD_UFOTA && !strcmp(m->dev.product, "00B"));
     f->port = port;
     f->rate = rate ? rate : cur ? cur : 115200;
     uart_set_module_rate(&m->port[port].uart, f->rate);
     bytebuf_clear(&f->image);
     if (pkg && len)
         bytebuf_append(&f->image, pkg, len);
-    modem_trace_event(m, "fwupd stored install method=%s bytes=%zu urcs=%d", update_rule_of(how)->name, len, urcs);
+    modem_trace_event(m, "fwupd stored install method=%s bytes=%zu urcs=%d", update_rule_of(how)->name, len, f->urcs);
     set_phase(m, FWUPD_RESTART);
     clk_timer_start(m->clk, &f->timer, m->dev.timing[TIM_FWUPD_RESTART]);
 }
@@ -244,6 +248,78 @@ static void transfer_ended(modem *m)
         back_to_old_firmware(m);
         return;
     }
+}
+
+/* ---- EasyFlash (§7) ---- */
+
+#define EASYFLASH_RATE 3000000u /* §7.2: "Baud rate: 3'000'000" */
+
+/* The tool's power-up handshake, the image on the wire at 3 Mbaud (10 bits
+ * a byte), and writing it: the flash is written at FOAT's full-image rate
+ * (§4.1.2's 140 s at 921600 less its Xmodem time), for want of an EasyFlash
+ * figure in the app note. */
+sim_ns fwupd_easyflash_ns(const modem *m, uint64_t bytes)
+{
+    const sim_ns *t = m->dev.timing;
+    sim_ns wire = (sim_ns)(bytes * 10u * 1000000000ull / EASYFLASH_RATE);
+    sim_ns write = t[TIM_INSTALL_FULL_BASE] + (sim_ns)(bytes * (uint64_t)t[TIM_INSTALL_FULL_PER_MB] / 1000000u);
+    return t[TIM_EASYFLASH_SETUP] + wire + write;
+}
+
+/* The module's boot ROM on the primary UART at the tool's rate: it hears
+ * only the tool, the host hears nothing. */
+static void easyflash_rom(modem *m)
+{
+    fwupd *f = &m->fw;
+    modem_enter_fwupdate(m);
+    f->method = UPD_EASYFLASH;
+    f->port = 0;
+    f->rate = EASYFLASH_RATE;
+    uart_set_module_rate(&m->port[0].uart, EASYFLASH_RATE);
+}
+
+int fwupd_easyflash(modem *m, const char *version, uint64_t bytes)
+{
+    int was_corrupt = m->fw_corrupt;
+    update_method was_method = m->fw_corrupt_method;
+    m->fw_corrupt = 1;
+    m->fw_corrupt_method = UPD_EASYFLASH;
+    m->fw_corrupt_port = 0;
+    m->fw_corrupt_rate = EASYFLASH_RATE;
+    m->fw_corrupt_urcs = 0;
+    if (modem_save_firmware(m)) {
+        m->fw_corrupt = was_corrupt;
+        m->fw_corrupt_method = was_method;
+        return -EIO;
+    }
+    easyflash_rom(m);
+    fwupd *f = &m->fw;
+    memset(&f->hdr, 0, sizeof(f->hdr));
+    snprintf(f->hdr.to, sizeof(f->hdr.to), "%s", version);
+    f->hdr.total_len = bytes;
+    f->phase_ns = fwupd_easyflash_ns(m, bytes);
+    set_phase(m, FWUPD_EASYFLASH);
+    modem_trace_event(m, "easyflash start version=%s bytes=%llu duration_ms=%llu", version,
+                      (unsigned long long)bytes, (unsigned long long)(f->phase_ns / 1000000));
+    clk_timer_start(m->clk, &f->timer, f->phase_ns);
+    return 0;
+}
+
+void fwupd_easyflash_cut(modem *m)
+{
+    easyflash_rom(m);
+    modem_trace_event(m, "easyflash incomplete: the boot ROM waits for the tool");
+}
+
+/* The image is in; the user closes the tool and resets the module (§7.2
+ * step 10), whose first boot applies Table 16's EasyFlash row. */
+static void easyflash_done(modem *m)
+{
+    fwupd *f = &m->fw;
+    modem_firmware_installed(m, f->hdr.to, UPD_EASYFLASH);
+    modem_trace_event(m, "easyflash done version=%s", m->firmware);
+    f->phase = FWUPD_OFF;
+    modem_reboot(m, m->dev.timing[TIM_BOOT]);
 }
 
 /* ---- the transfer ---- */
@@ -447,6 +523,7 @@ static void timer_cb(clk_timer *t)
         break;
     case FWUPD_AGENT: start_validation(m); break;
     case FWUPD_VALIDATE: validation_step(m); break;
+    case FWUPD_EASYFLASH: easyflash_done(m); break;
     case FWUPD_INSTALL:
         if (f->step < f->steps.n)
             install_step(m);

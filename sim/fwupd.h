@@ -23,6 +23,15 @@
  * rate.  A validation failure shows "+UUFWINSTALL: <code>" and the old
  * firmware boots; a failure or a power cut once writing started makes the
  * install start again at the next boot (§6.1.1).
+ *
+ * EasyFlash (§7) is not the module's own: the Windows tool powers the
+ * module up into its boot ROM on the primary UART at 3 000 000 b/s and
+ * writes a whole image.  The host sees a module that is gone (no AT, no
+ * URC) for the flash, then one that boots the new firmware with Table 16's
+ * EasyFlash row applied (the user resets it, §7.2 step 10).  The flash is
+ * marked corrupt from the start: a power cut leaves a silent module that only
+ * another EasyFlash run brings back (§7.3 "if the FW update process fails,
+ * try again").
  */
 #ifndef SARASIM_FWUPD_H
 #define SARASIM_FWUPD_H
@@ -44,6 +53,7 @@ typedef enum fwupd_phase {
     FWUPD_AGENT,    /* download complete: the update agent boots */
     FWUPD_VALIDATE, /* +UFWPREVAL */
     FWUPD_INSTALL,  /* +UFWUPD: n, flash being written */
+    FWUPD_EASYFLASH, /* the Windows tool writes the flash through the primary UART (§7) */
 } fwupd_phase;
 
 typedef struct fwupd {
@@ -81,6 +91,14 @@ void fwupd_recover(modem *m, int port, uint32_t rate);
  * `urcs`, go to `port` at `rate` (0: the port's rate). */
 void fwupd_install_stored(modem *m, update_method how, const uint8_t *pkg, size_t len, int port, uint32_t rate,
                           int urcs);
+/* EasyFlash writes firmware `version` (an image of `bytes`) through the
+ * primary UART; 0, or -EIO when the flash cannot take the mark (nothing
+ * happens then). */
+int fwupd_easyflash(modem *m, const char *version, uint64_t bytes);
+/* How long EasyFlash takes for an image of `bytes` on this device. */
+sim_ns fwupd_easyflash_ns(const modem *m, uint64_t bytes);
+/* Booting with an EasyFlash cut short: the boot ROM waits for the tool. */
+void fwupd_easyflash_cut(modem *m);
 /* Bytes from the host while in Firmware Update Mode. */
 void fwupd_rx(modem *m, int port, const uint8_t *p, size_t n);
 /* Power loss or reset: everything in flight is lost (the flag is not). */

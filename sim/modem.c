@@ -568,6 +568,15 @@ void modem_restart(modem *m)
 
 void modem_fwupd_install_error(modem *m, int pct, int code) { fwupd_inject_install_error(m, pct, code); }
 
+int modem_easyflash(modem *m, const char *version, uint64_t bytes)
+{
+    if (!version || !pkg_version_valid(version) || strlen(version) >= sizeof(m->firmware))
+        return -EINVAL;
+    if (bytes == 0 || bytes > MODEM_EASYFLASH_MAX)
+        return -ERANGE;
+    return fwupd_easyflash(m, version, bytes);
+}
+
 /* firmware.json: {"installed":"03.15,A00.01"} plus, while an interrupted
  * install leaves the firmware unusable, "fw_update_mode":{"port":0,"rate":n}. */
 int modem_save_firmware(modem *m)
@@ -645,7 +654,7 @@ static void load_firmware(modem *m)
     m->fw_corrupt_rate = rate_ok ? (uint32_t)rate->valuedouble : 115200;
     const cJSON *meth = cJSON_GetObjectItemCaseSensitive(fw, "method");
     const update_rule *mr = cJSON_IsString(meth) ? update_rule_by_name(meth->valuestring) : NULL;
-    m->fw_corrupt_method = mr && (mr->method == UPD_UFWINSTALL || mr->method == UPD_UFOTA) ? mr->method : UPD_FOAT;
+    m->fw_corrupt_method = mr && mr->method != UPD_FOAT ? mr->method : UPD_FOAT;
     m->fw_corrupt_urcs = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fw, "urcs"));
     const cJSON *apply = cJSON_GetObjectItemCaseSensitive(root, "apply");
     m->upd.how = UPD_NONE;
@@ -680,6 +689,10 @@ static void resume_install(modem *m)
 {
     if (m->fw_corrupt_method == UPD_FOAT) {
         fwupd_recover(m, m->fw_corrupt_port, m->fw_corrupt_rate);
+        return;
+    }
+    if (m->fw_corrupt_method == UPD_EASYFLASH) {
+        fwupd_easyflash_cut(m);
         return;
     }
     uint8_t *pkg = NULL;
@@ -793,6 +806,7 @@ static void boot_timer_cb(clk_timer *t)
         resume_install(m);
         return;
     }
+    rot_boot(m);
     if (apply_update_rules(m)) { /* app note Table 6: the profile comes back with one more reboot */
         enter_booting(m, m->dev.timing[TIM_REBOOT], "reboot");
         return;
@@ -1084,6 +1098,7 @@ char *modem_state_json(const modem *m)
     cJSON_AddNumberToObject(fj, "files", (double)m->fs.count);
     lwm2m_mod_state_json(m, cJSON_AddObjectToObject(root, "lwm2m"));
     ufota_state_json(m, cJSON_AddObjectToObject(root, "ufota"));
+    rot_state_json(m, cJSON_AddObjectToObject(root, "rot"));
     add_settings(cJSON_AddObjectToObject(root, "settings"), m);
     char *s = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);

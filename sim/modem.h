@@ -82,6 +82,14 @@ void modem_restart(modem *m);
 /* Fault injection: the next firmware install fails with final result `code`
  * when its progress reaches `pct` (the module stays in Firmware Update Mode). */
 void modem_fwupd_install_error(modem *m, int pct, int code);
+/* EasyFlash (app note §7): the Windows tool flashes firmware `version` (an
+ * image of `bytes`, 1 .. MODEM_EASYFLASH_MAX) through the primary UART at
+ * 3 Mbaud; the module is gone meanwhile and boots the new firmware with
+ * Table 16's EasyFlash row.  0, -EINVAL (not "MM.mm,Axx.yy"), -ERANGE
+ * (size), -EIO (the flash could not be marked: nothing happened). */
+#define MODEM_EASYFLASH_MAX (16u << 20)
+#define MODEM_EASYFLASH_DEFAULT 4500000u /* app note §4.1.2: "Typical file size is 4.5 MB" */
+int modem_easyflash(modem *m, const char *version, uint64_t bytes);
 
 /* The host side of a UART. */
 void modem_host_write(modem *m, int port, const uint8_t *p, size_t n);

@@ -18,6 +18,7 @@
 #include "net.h"
 #include "nvm.h"
 #include "override.h"
+#include "rot.h"
 #include "uart.h"
 #include "ufota.h"
 #include "update_rules.h"
@@ -128,6 +129,7 @@ struct modem {
     fwupd fw;               /* FOAT engine (sim/fwupd.c) */
     int fw_corrupt;         /* an install was cut: boot into Firmware Update Mode */
     update_pending upd;     /* Table 16 rules the new firmware's first boot owes */
+    rot_state rot;          /* the RoT's firmware (sim/rot.c) */
     int fw_corrupt_port;
     update_method fw_corrupt_method; /* FOAT: the Xmodem handshake; a stored package: its install again */
     int fw_corrupt_urcs;

@@ -78,6 +78,12 @@
       "app note §6.1.2: about 25 min for a typical 450 kB delta")                                             \
     X(TIM_INSTALL_DELTA_PER_450KB, "install_delta_per_450kb", SIM_S(60),                                      \
       "delta, validation + install, per 450 kB of delta", "app note §6.1.2 (25 min in all for 450 kB)")      \
+    X(TIM_EASYFLASH_SETUP, "easyflash_setup", SIM_S(5),                                                      \
+      "EasyFlash: the tool meets the powered-up module's boot ROM before the image goes out",                 \
+      "our choice (app note §7 gives no figure; the image then takes its wire time at 3 Mbaud "              \
+      "and FOAT's full-image write time)")                                                                    \
+    X(TIM_ROT_UPDATE, "rot_update", SIM_S(3), "AT+USECFW=1 until +USECFW: 0 (the RoT installs its file)",     \
+      "our choice (app note §8 gives no figure)")                                                              \
     X(TIM_INSTALL_00B_EXTRA, "install_00b_extra", SIM_S(509),                                                 \
       "extra install time of the unoptimised 00B update agent",                                               \
       "app note §2: about 10 min for a typical image on 00B")

@@ -115,6 +115,7 @@ int update_rules_apply(modem *m, const update_pending *p)
     const update_rule *r = update_rule_of(p->how);
     nvm *n = &m->nvm;
     int erased = fs_apply_reboot(&m->fs, r->files);
+    rot_deliver_file(m, m->firmware); /* every method: the new firmware's RoT file (traced) */
     nvm_factory_reset(n);
     int again = 0;
     if (r->mno_profile_kept) {

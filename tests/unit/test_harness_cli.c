@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,81 +12,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clirun.h"
 #include "protocol/bytebuf.h"
-
-static char dir[64];
-
-static void make_dir(void)
-{
-    snprintf(dir, sizeof(dir), "/tmp/test_harness_cli-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void remove_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    bytebuf b;
-    bytebuf_init(&b);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        bytebuf_append(&b, buf, n);
-    fclose(f);
-    bytebuf_append_byte(&b, 0);
-    return (char *)b.data;
-}
 
 /* Run the harness in `dir` with argv (NULL-terminated); stdout into *out. */
 static int run_cli(char **out, const char *const *args)
 {
-    int p[2];
-    ck_assert_int_eq(pipe(p), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(p[1], 1);
-        close(p[0]);
-        close(p[1]);
-        if (chdir(dir))
-            _exit(126);
-        const char *argv[32] = { SARASIM_HARNESS_BIN };
-        for (int i = 0; args[i] && i < 30; i++)
-            argv[i + 1] = args[i];
-        execv(SARASIM_HARNESS_BIN, (char *const *)argv);
-        _exit(127);
-    }
-    close(p[1]);
-    bytebuf b;
-    bytebuf_init(&b);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(p[0], buf, sizeof(buf))) > 0)
-        bytebuf_append(&b, buf, (size_t)n);
-    close(p[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    bytebuf_append_byte(&b, 0);
-    *out = (char *)b.data;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return run_tool(SARASIM_HARNESS_BIN, 0, out, args);
 }
 
 static const char *const passing =
@@ -257,6 +190,42 @@ START_TEST(junit_xml_lists_every_scenario)
 }
 END_TEST
 
+/* --timeline: every scenario drawn; the JUnit report links a failed one to
+ * its timeline (a property, and Jenkins' [[ATTACHMENT|abs path]]), a passed
+ * one only by the property. */
+START_TEST(junit_links_failed_scenarios_to_their_timeline)
+{
+    write_file("a.json", passing);
+    write_file("b.json", failing);
+    char *out;
+    const char *args[] = { "--junit", "results.xml", "--timeline", "tl", "a.json", "b.json", NULL };
+    ck_assert_int_eq(run_cli(&out, args), 1);
+    ck_assert_msg(strstr(out, "      timeline: tl/b.html\n") != NULL, "%s", out);
+    free(out);
+    char path[256], abs[256];
+    for (const char *const *n = (const char *const[]){ "a", "b", NULL }; *n; n++) {
+        snprintf(path, sizeof(path), "%s/tl/%s.html", dir, *n);
+        char *html = read_file(path);
+        ck_assert_msg(html && strstr(html, "<svg id=\"timeline\""), "%s: no timeline", path);
+        free(html);
+    }
+    snprintf(path, sizeof(path), "%s/results.xml", dir);
+    char *xml = read_file(path);
+    ck_assert_ptr_nonnull(xml);
+    const char *a = strstr(xml, "name=\"a\""), *b = strstr(xml, "name=\"broken\"");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(strstr(a, "<property name=\"timeline\" value=\"tl/a.html\"/>"));
+    ck_assert_msg(strstr(a, "[[ATTACHMENT|") == NULL || strstr(a, "[[ATTACHMENT|") > b, "a passed: no attachment");
+    ck_assert_ptr_nonnull(strstr(b, "<property name=\"timeline\" value=\"tl/b.html\"/>"));
+    ck_assert_ptr_nonnull(realpath(dir, abs));
+    char attach[400];
+    snprintf(attach, sizeof(attach), "timeline: tl/b.html\n[[ATTACHMENT|%s/tl/b.html]]\n</system-out>", abs);
+    ck_assert_msg(strstr(b, attach) != NULL, "%s", xml);
+    free(xml);
+}
+END_TEST
+
 /* Same scenarios -> byte-identical traces, run after run and whatever -j. */
 START_TEST(traces_repeat_across_runs_and_jobs)
 {
@@ -306,6 +275,7 @@ int main(void)
     tcase_add_test(tc, a_scenario_that_never_ends_is_killed_at_timeout);
     tcase_add_test(tc, all_skipped_exits_77);
     tcase_add_test(tc, junit_xml_lists_every_scenario);
+    tcase_add_test(tc, junit_links_failed_scenarios_to_their_timeline);
     tcase_add_test(tc, traces_repeat_across_runs_and_jobs);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
