@@ -12,6 +12,7 @@
 #include "../protocol/cme.h"
 #include "../protocol/package.h"
 #include "coap_fetch.h"
+#include "http_fetch.h"
 #include "modem_int.h"
 
 #define STATE_FILE "fota.json"
@@ -52,7 +53,8 @@ struct ufota {
     int saved_resumable;        /* the bytes on flash may be resumed from */
     char from_version[32];      /* the firmware the install started from */
     int install_code;           /* a failed install's code (validation) */
-    coap_fetch *fetch;
+    coap_fetch *fetch;       /* a coap:// package */
+    http_fetch_uri *hfetch;  /* an http:// package (the real content host is HTTP, §3.9.1) */
     clk_timer timer;            /* ack timeout / ack delay / retry / start */
 };
 
@@ -141,10 +143,17 @@ static void forget_data(ufota *u)
 
 static void start_transfer(ufota *u);
 
-static void stop_transfer(ufota *u)
+static void stop_fetch(ufota *u)
 {
     coap_fetch_stop(u->fetch);
     u->fetch = NULL;
+    http_fetch_uri_stop(u->hfetch);
+    u->hfetch = NULL;
+}
+
+static void stop_transfer(ufota *u)
+{
+    stop_fetch(u);
     clk_timer_stop(u->m->clk, &u->timer);
 }
 
@@ -219,8 +228,7 @@ static void interrupted(ufota *u, const char *why)
 static void on_done(void *ctx, int err)
 {
     ufota *u = ctx;
-    coap_fetch_stop(u->fetch);
-    u->fetch = NULL;
+    stop_fetch(u);
     if (err == 0) {
         if (u->total && u->data.len != u->total) {
             interrupted(u, "short");
@@ -253,8 +261,17 @@ static void start_transfer(ufota *u)
         campaign_failed(u, UF_RESULT_INVALID_URI, 104);
         return;
     }
-    /* http(s):// needs the module's HTTP client; coaps:// a DTLS session
-     * with the package host: neither is there yet */
+    if (!strncmp(u->uri, "http://", 7)) {
+        http_fetch_uri_cb cb = { on_size, on_data, on_done, u };
+        if (http_fetch_uri_start(m, u->uri, u->data.len, &cb, &u->hfetch) == 0) {
+            set_phase(u, UFP_DOWNLOADING);
+            return;
+        }
+        campaign_failed(u, UF_RESULT_INVALID_URI, 104);
+        return;
+    }
+    /* https:// needs TLS on the module's HTTP client, coaps:// a DTLS
+     * session with the package host: neither is simulated */
     campaign_failed(u, UF_RESULT_UNSUPPORTED_PROTOCOL, 104);
 }
 
@@ -344,6 +361,12 @@ uint8_t ufota_uri_written(modem *m, uint16_t ssid, const char *uri, size_t len)
     }
     if (u->phase != UFP_IDLE && u->phase != UFP_DOWNLOADED)
         return COAP_METHOD_NOT_ALLOWED; /* one campaign at a time */
+    /* App. B the other way round: one firmware download at a time, so a
+     * package URI while the host's +UDWNFILE (FOAT tag), +UFTPC=100 or
+     * +UHTTPC=..,100 runs is refused like a second campaign (a choice: the
+     * app note only lists what is refused while the client downloads) */
+    if (modem_fwdl_busy(m))
+        return COAP_METHOD_NOT_ALLOWED;
     memcpy(u->uri, uri, len);
     u->uri[len] = 0;
     u->ssid = ssid;

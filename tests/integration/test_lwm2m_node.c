@@ -8,6 +8,9 @@
  * The module starts frozen (--time-scale 0.001) so that +ULWM2MSTAT=1 is
  * in force before its client starts (9 s after boot), then runs at 10x:
  * its CoAP timers stay far from anything a loaded machine does to node.
+ * The last test is issue 11's interop: the same peer drives a whole uFOTA
+ * campaign, the package on busybox httpd on loopback (--host maps the
+ * content host's name to 127.0.0.1).
  * Waits only bound a failing test.  Without node or the peer's modules the
  * test fails and says how to install them (tools/deps.sh test), as the
  * libcoap and socat tests do. */
@@ -17,7 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "nodepeer.h"
+#include "peers.h"
 #include "ptyhost.h"
 
 #define T 10000
@@ -124,19 +131,28 @@ static cJSON *rd_event(const char *event, const char *location, const char *code
 
 /* ---- setup ---- */
 
-static void start(void)
+/* The peer, then the module pointed at it (with `host`, a name the module
+ * resolves to 127.0.0.1: --host NAME=127.0.0.1), its URCs on. */
+static void start_with(const char *host)
 {
     const char *missing = nodepeer_missing();
     ck_assert_msg(missing == NULL, "%s", missing);
     ck_assert_msg(nodepeer_start(&P, 0, T) == 0, "peer.js did not start (its stderr is above)");
-    char server[64];
+    char server[64], map[96];
     snprintf(server, sizeof server, "721=coap://127.0.0.1:%d", P.port);
-    const char *const args[] = { "--boot-time", "1ms", "--time-scale", SIM_FROZEN, "--lwm2m-server", server, NULL };
+    snprintf(map, sizeof map, "%s=127.0.0.1", host ? host : "");
+    const char *const args[] = { "--boot-time", "1ms", "--time-scale", SIM_FROZEN, "--lwm2m-server", server,
+                                 host ? "--host" : NULL, map, NULL };
     ck_assert_int_eq(simproc_start(&S, args), 0);
     ck_assert_int_eq(host_open(&S, 115200), 0);
     ck_assert_int_eq(host_wait_ready(&S, T), 0);
     ok("ATE0\r", "ATE0\r\r\nOK\r\n");
     ok("AT+ULWM2MSTAT=1\r", "\r\nOK\r\n");
+}
+
+static void start(void)
+{
+    start_with(NULL);
     ck_assert_int_eq(simproc_set_time_scale(&S, SCALE), 0);
 }
 
@@ -283,6 +299,115 @@ START_TEST(server_triggers_a_registration_update)
 }
 END_TEST
 
+/* ---- issue 11: a whole uFOTA campaign driven by the independent server,
+ * the package on busybox httpd ---- */
+
+#define PKG_FROM "03.15,A00.01"
+#define PKG_TO "03.16,A00.01"
+#define PKG_HOST "pkg.example.test"
+
+static char www[64];
+static pid_t httpd = -1;
+
+/* A 100 kB delta from the module's firmware (sarasim-pkg, docs/packages.md)
+ * served by busybox httpd on a free loopback port; the port. */
+static int package_server_start(void)
+{
+    snprintf(www, sizeof www, "/tmp/sarasim-www-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(www));
+    char cmdline[512];
+    snprintf(cmdline, sizeof cmdline,
+             "%s create --kind delta --product SARA-R510M8S-01B --from '%s' --to '%s' --size 100000 -o %s/delta.bin "
+             "> /dev/null",
+             SARASIM_PKG_BIN, PKG_FROM, PKG_TO, www);
+    ck_assert_int_eq(system(cmdline), 0);
+    int port = peer_free_port_pair();
+    ck_assert_int_gt(port, 0);
+    char listen[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+    const char *const argv[] = { "busybox", "httpd", "-f", "-p", listen, "-h", www, NULL };
+    httpd = peer_spawn(argv, NULL);
+    ck_assert_int_gt(httpd, 0);
+    ck_assert_int_eq(peer_wait_tcp_listening(port, T), 0);
+    return port;
+}
+
+static void package_server_stop(void)
+{
+    peer_stop(httpd);
+    httpd = -1;
+    char cmdline[128];
+    snprintf(cmdline, sizeof cmdline, "rm -rf %s", www);
+    ck_assert_int_eq(system(cmdline), 0);
+}
+
+/* App note §3.1 Figure 3, §3.7.1: the server observes State, writes the
+ * http:// URI; the module fetches the package from busybox, reports State
+ * 2; the server executes; the module validates, installs, reboots into the
+ * new firmware, registers again, and the server reads Result 1 and the new
+ * version.  The host sees every +UFOTASTAT / +UFWPREVAL / +UUFWINSTALL. */
+START_TEST(campaign_over_http_from_busybox)
+{
+    ck_assert_msg(peer_available("busybox"), "busybox not installed (tools/deps.sh test)");
+    int port = package_server_start();
+    start_with(PKG_HOST);
+    ok("AT+UFOTASTAT=1\r", "\r\nOK\r\n");
+    ok("AT+UFWINSTALL=,,,1\r", "\r\nOK\r\n");
+    ck_assert_int_eq(simproc_set_time_scale(&S, SCALE), 0);
+    ck_assert_int_eq(host_expect(&S, "\r\n+UFOTASTAT: 3,0,0\r\n", T), 0);
+    registers();
+
+    peer_ok(2, "{\"op\":\"observe\",\"id\":2,\"path\":\"/5/0/3\"}", "2.05");
+    char write[256];
+    snprintf(write, sizeof write,
+             "{\"op\":\"write\",\"id\":3,\"path\":\"/5/0/1\",\"value\":\"http://%s:%d/delta.bin\",\"format\":\"text\"}",
+             PKG_HOST, port);
+    peer_ok(3, write, "2.04");
+    ck_assert_int_eq(host_expect(&S, "\r\n+UFOTASTAT: 1,0,0\r\n", T), 0);
+    ck_assert_int_eq(host_expect(&S, "\r\n+UFOTASTAT: 0,1,50\r\n", T), 0);
+    ck_assert_int_eq(host_expect(&S, "\r\n+UFOTASTAT: 2,2,100\r\n", T), 0);
+    /* State 2 reaches the server (after pmin) */
+    for (;;) {
+        cJSON *n = peer_event("notify", -1);
+        char buf[16];
+        int two = !strcmp(nodepeer_value(n, "/5/0/3", buf, sizeof buf), "2");
+        cJSON_Delete(n);
+        if (two)
+            break;
+    }
+    char *r = cmd("AT+UFOTA?\r");
+    ck_assert_msg(strstr(r, ",100000,100000\r\n") != NULL, "%s", r);
+    free(r);
+
+    peer_ok(4, "{\"op\":\"execute\",\"id\":4,\"path\":\"/5/0/2\"}", "2.04");
+    ck_assert_int_eq(host_expect(&S, "\r\n+UFWPREVAL: 0\r\n", T), 0);
+    ck_assert_int_eq(host_expect(&S, "\r\n+UUFWINSTALL: 1\r\n", T), 0);
+    /* the install's 25 simulated minutes need not take minutes of wall time */
+    ck_assert_int_eq(simproc_set_time_scale(&S, "1000"), 0);
+    ck_assert_int_eq(host_expect(&S, "\r\n+UUFWINSTALL: 128\r\n", 4 * T), 0);
+    ck_assert_int_eq(simproc_set_time_scale(&S, SCALE), 0);
+
+    cJSON *reg = peer_event("register", -1);
+    cJSON_Delete(reg);
+    ck_assert_int_eq(host_wait_ready(&S, T), 0);
+    ok("ATE0\r", "ATE0\r\r\nOK\r\n"); /* the new firmware's first boot: factory settings */
+    char fw[32], cgmr[32];
+    info_line("ATI9\r", fw, sizeof fw);
+    ck_assert_str_eq(fw, PKG_TO);
+    info_line("AT+CGMR\r", cgmr, sizeof cgmr);
+    cJSON *res = peer_do(5, "{\"op\":\"read\",\"id\":5,\"path\":\"/5/0/5\"}");
+    assert_code(res, "2.05");
+    assert_value(res, "/5/0/5", "1");
+    cJSON_Delete(res);
+    res = peer_do(6, "{\"op\":\"read\",\"id\":6,\"path\":\"/3/0/3\"}");
+    assert_value(res, "/3/0/3", cgmr); /* the firmware version the server sees changed with it */
+    ck_assert_str_eq(cgmr, "03.16");
+    cJSON_Delete(res);
+    stop();
+    package_server_stop();
+}
+END_TEST
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -294,6 +419,10 @@ int main(void)
     tcase_add_test(t, host_deregisters_and_registers_again);
     tcase_add_test(t, server_triggers_a_registration_update);
     suite_add_tcase(s, t);
+    TCase *c = tcase_create("campaign");
+    tcase_set_timeout(c, 200);
+    tcase_add_test(c, campaign_over_http_from_busybox);
+    suite_add_tcase(s, c);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
     int failed = srunner_ntests_failed(r);

@@ -511,6 +511,25 @@ START_TEST(appb_no_ftp_fota_while_ufota_downloads)
 }
 END_TEST
 
+/* App. B the other way round: while the host sends a FOAT-tagged file,
+ * the server's package URI is refused (4.05) and nothing starts; once the
+ * host's download is over, the same write starts the campaign. */
+START_TEST(appb_uri_refused_while_the_host_downloads_a_package)
+{
+    registered();
+    ck_assert_str_eq(cmd("AT+UDWNFILE=\"updatePackage.bin\",100,\"FOAT\"\r"), "\r\n>");
+    server_request(COAP_PUT, "/5/0/1", "coap://ufota.test:5690/fw/delta.bin");
+    mh_advance(&E.h, SIM_MS(300));
+    ck_assert_uint_eq(E.srv.last_code, COAP_METHOD_NOT_ALLOWED);
+    ck_assert_int_eq(ufota_downloading(E.h.m), 0);
+    ck_assert_str_eq(mh_take(&E.h), "");
+    mh_advance(&E.h, SIM_S(30)); /* the +UDWNFILE times out: the file is not stored */
+    (void)mh_take(&E.h);
+    write_uri();
+    ck_assert_str_eq(mh_take(&E.h), "\r\n+UFOTASTAT: 1,0,0\r\n");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ufota");
@@ -531,6 +550,7 @@ static Suite *suite(void)
     tcase_add_test(t, delta_mismatch_install_fails_result_6);
     tcase_add_test(t, appb_no_foat_download_while_ufota_downloads);
     tcase_add_test(t, appb_no_ftp_fota_while_ufota_downloads);
+    tcase_add_test(t, appb_uri_refused_while_the_host_downloads_a_package);
     suite_add_tcase(s, t);
     return s;
 }
