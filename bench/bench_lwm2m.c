@@ -15,8 +15,9 @@
  *    around its loop) divided by N; the ratio read / baseline is the cost of
  *    the simulator against a plain CoAP server (the issue aims for <= 2x).
  * 2. The built-in server on the virtual clock, in process: the module's
- *    client registers with it, then N registration updates, reads and
- *    writes (see builtin_server_half()); -b runs only this half.
+ *    client registers with it, then N registration updates, reads,
+ *    writes and observe+cancel pairs (see builtin_server_half()); -b runs
+ *    only this half.
  *
  * Everything runs on one CPU unless -u (unpinned) is given.
  *
@@ -157,6 +158,11 @@ static const builtin_kind BUILTIN[] = {
     { "write /3/0/15 (text)",
       "{\"do\": \"lwm2m\", \"write\": \"/3/0/15\", \"value\": \"Europe/Zurich\", \"format\": \"text\"},"
       "{\"expect_event\": \"lwm2m server response kind=write path=/3/0/15 code=2.04\", \"within\": \"10s\"}," },
+    { "observe + cancel /5/0/3 (2 exchanges)",
+      "{\"do\": \"lwm2m\", \"observe\": \"/5/0/3\"},"
+      "{\"expect_event\": \"lwm2m server response kind=observe path=/5/0/3 code=2.05 observing=1\", \"within\": \"10s\"},"
+      "{\"do\": \"lwm2m\", \"cancel\": \"/5/0/3\"},"
+      "{\"expect_event\": \"lwm2m server response kind=cancel path=/5/0/3 code=2.05\", \"within\": \"10s\"}," },
 };
 
 static double wall_now(void)
