@@ -1,5 +1,6 @@
 /* test_kill9.c - kill -9 of the live sarasim, then a restart on the same
- * state directory (issue 11's and issue 10's adversarial conditions).
+ * state directory (issue 11's, issue 10's and issue 12's adversarial
+ * conditions).
  *
  * 1. A uFOTA campaign killed at random moments (seeded): `sarasim --scenario
  *    scenarios/ufota_campaign.json` plays the campaign (the built-in uFOTA
@@ -35,8 +36,41 @@
  *    unanswered), the host has written the lifetime (NVM) and the APN sync
  *    flag (NVM); kill -9.  After the restart both settings read back, and
  *    the client registers with the lifetime written.
+ *
+ * 3. kill -9 during a package download and during +UFWINSTALL (issue 12),
+ *    alternating, against busybox httpd on loopback serving a 450 kB delta
+ *    made by sarasim-pkg (the module finds it with --host).  Each trial
+ *    starts a fresh module, brings the host up (PSD profile, +UHTTP profile
+ *    0), sends the command on a frozen clock, reads the simulated second of
+ *    its OK and kills at a seeded offset from it: scale 10000 until 20
+ *    simulated seconds before, then 100 (the download: 0.13 s of wall time).
+ *    Every JSON file of the state dir must parse after the kill.
+ *    (a) `AT+UHTTPC=0,100,"/delta.bin"`, killed 0-14 s after the OK (the
+ *        head comes at 0.7 s, the package is stored at 12.7 s by the Cat-M1
+ *        link model).  After the restart the FOAT area holds nothing
+ *        (+ULSTFILE=2: FILE NOT FOUND, the free space as before the
+ *        download, no temp file left) or, when the trace says the exchange
+ *        completed, the whole package (450000 bytes): docs/http.md stores
+ *        the package only when the exchange completes, docs/filesystem.md
+ *        streams it into a temp file removed at boot.  The host downloads
+ *        again (MD5 in +UUHTTPCR = the served file's) -- a survivor is not
+ *        fetched again -- and AT+UFWINSTALL ends on the new firmware.
+ *    (b) AT+UFWINSTALL of the downloaded package, killed in the reset and
+ *        validation (0-3.45 s), the install (3.45-1502 s) or the
+ *        finalisation and reboot (1502-1503.5 s), in turn.  firmware.json
+ *        says which: no fw_update_mode (nothing written: the restarted
+ *        module runs the old firmware, the package is still there, the host
+ *        installs again), fw_update_mode (the install resumes at boot and
+ *        ends on the new firmware with no host command, app note §6.1.1), or
+ *        the new firmware (installed once, not again).  A kill while the
+ *        control socket showed the install phase must find fw_update_mode.
+ *        ATI9, the control socket and firmware.json agree at the end.
+ *    Trials: SARASIM_KILL9_TRIALS (default 100: 50 + 50, 12 in a sanitizer
+ *    build), seed SARASIM_KILL9_SEED; about 0.75 s of wall time a trial.
  */
 #include <check.h>
+#include <dirent.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -46,6 +80,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peers.h"
 #include "ptyhost.h"
 
 #define OLD_FW "03.15,A00.01"
@@ -179,12 +214,15 @@ static const cJSON *settle(simproc *s, cJSON **root)
 
 /* ---- 1: the uFOTA campaign ---------------------------------------------- */
 
-/* Windows of the campaign on the simulated clock (ufota_campaign.json at the
- * default timings): each trial draws its kill moment from the next one. */
-static const struct {
+/* A stretch of simulated time a kill moment is drawn from. */
+typedef struct kill_window {
     const char *name;
     double from, to;
-} WINDOWS[] = {
+} kill_window;
+
+/* Windows of the campaign on the simulated clock (ufota_campaign.json at the
+ * default timings): each trial draws its kill moment from the next one. */
+static const kill_window WINDOWS[] = {
     { "boot/registration", 3, 14.6 },
     { "download", 14.6, 75 },
     { "execute/validation", 75, 90 },
@@ -202,6 +240,19 @@ static double rng_unit(void) /* xorshift64* in [0, 1) */
     rng_state ^= rng_state >> 27;
     return (double)((rng_state * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
 }
+
+/* SARASIM_KILL9_TRIALS (default `dflt`) trials from SARASIM_KILL9_SEED
+ * (default 11): the generator seeded, the figures announced. */
+static int seeded_trials(int dflt, const char *what)
+{
+    int trials = env_int("SARASIM_KILL9_TRIALS", dflt);
+    int seed = env_int("SARASIM_KILL9_SEED", 11);
+    rng_state = 0x9E3779B97F4A7C15ULL ^ (uint64_t)seed;
+    printf("kill -9 %s: %d trials, seed %d\n", what, trials, seed);
+    return trials;
+}
+
+static double rng_in(const kill_window *w) { return w->from + rng_unit() * (w->to - w->from); }
 
 static const char WORLD_JSON[] =
     "{\"hosts\": [{\"name\": \"ucsphttpcontent.services.u-blox.com\",\n"
@@ -308,7 +359,7 @@ static void check_restart(simproc *s, const killed *k, const char *trace_path, c
 static void trial(int i, int counts[NWINDOWS], int *in_download, int *in_install)
 {
     size_t w = (size_t)i % NWINDOWS;
-    double target = WINDOWS[w].from + rng_unit() * (WINDOWS[w].to - WINDOWS[w].from);
+    double target = rng_in(&WINDOWS[w]);
     char scenario[512], world[400], trace[400], what[160], seen[64] = "";
     snprintf(scenario, sizeof scenario, "%s/scenarios/ufota_campaign.json", SARASIM_SRC_DIR);
     simproc s;
@@ -345,10 +396,7 @@ static void trial(int i, int counts[NWINDOWS], int *in_download, int *in_install
 
 START_TEST(ufota_campaign_killed_at_random_moments)
 {
-    int trials = env_int("SARASIM_KILL9_TRIALS", SANITIZED ? 20 : 100);
-    int seed = env_int("SARASIM_KILL9_SEED", 11);
-    rng_state = 0x9E3779B97F4A7C15ULL ^ (uint64_t)seed;
-    printf("kill -9 of a uFOTA campaign: %d trials, seed %d\n", trials, seed);
+    int trials = seeded_trials(SANITIZED ? 20 : 100, "of a uFOTA campaign");
     int counts[NWINDOWS] = { 0 }, in_download = 0, in_install = 0;
     for (int i = 0; i < trials; i++)
         trial(i, counts, &in_download, &in_install);
@@ -439,6 +487,389 @@ START_TEST(lwm2m_killed_mid_registration)
 }
 END_TEST
 
+/* ---- 3: a +UHTTPC=0,100 download and +UFWINSTALL ------------------------ */
+
+#define PKG_HOST "pkg.example.test"
+#define FAST "10000" /* the install's 25 minutes in 0.15 s of wall time */
+#define NEAR "100"   /* the last 20 simulated seconds before a kill; downloads */
+#define NEAR_S 20.0
+
+/* The package's delta, made by sarasim-pkg (docs/packages.md) and served by
+ * busybox httpd on loopback for every trial. */
+typedef struct pkg_server {
+    char work[64];  /* the traces of a trial, and www/ */
+    char www[80];
+    pid_t pid;
+    int port;
+    char md5[33]; /* of the served file */
+} pkg_server;
+
+static void md5_of_file(const char *path, char out[33])
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    ck_assert_int_eq(EVP_DigestInit_ex(md, EVP_md5(), NULL), 1);
+    unsigned char buf[16384], d[EVP_MAX_MD_SIZE];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        EVP_DigestUpdate(md, buf, n);
+    fclose(f);
+    unsigned dn = 0;
+    EVP_DigestFinal_ex(md, d, &dn);
+    EVP_MD_CTX_free(md);
+    for (unsigned i = 0; i < 16 && i < dn; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+static void pkg_server_start(pkg_server *ps)
+{
+    ck_assert_msg(peer_available("busybox"), "busybox not installed (tools/deps.sh test)");
+    snprintf(ps->work, sizeof ps->work, "/tmp/sarasim-k9-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(ps->work));
+    snprintf(ps->www, sizeof ps->www, "%s/www", ps->work);
+    ck_assert_int_eq(mkdir(ps->www, 0700), 0);
+    char cmdline[512], path[128];
+    snprintf(cmdline, sizeof cmdline,
+             "%s create --kind delta --product SARA-R510M8S-01B --from '%s' --to '%s' --size %d -o %s/delta.bin "
+             "> /dev/null",
+             SARASIM_PKG_BIN, OLD_FW, NEW_FW, PKG_SIZE, ps->www);
+    ck_assert_int_eq(system(cmdline), 0);
+    snprintf(path, sizeof path, "%s/delta.bin", ps->www);
+    md5_of_file(path, ps->md5);
+    ps->port = peer_free_port_pair();
+    ck_assert_int_gt(ps->port, 0);
+    char listen[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", ps->port);
+    const char *const argv[] = { "busybox", "httpd", "-f", "-p", listen, "-h", ps->www, NULL };
+    ps->pid = peer_spawn(argv, NULL);
+    ck_assert_int_gt(ps->pid, 0);
+    ck_assert_int_eq(peer_wait_tcp_listening(ps->port, T_MS), 0);
+}
+
+static void pkg_server_stop(pkg_server *ps)
+{
+    peer_stop(ps->pid);
+    char cmdline[128];
+    snprintf(cmdline, sizeof cmdline, "rm -rf %s", ps->work);
+    ck_assert_int_eq(system(cmdline), 0);
+}
+
+/* sarasim on the package host, booting in 500 ms at `scale`, its AT trace
+ * in a fresh <work>/<trace> (its path in trace[400]); a restart on the
+ * state dir of *s when `again`. */
+static void launch(simproc *s, int again, const pkg_server *ps, const char *trace_name, const char *scale,
+                   char trace[400])
+{
+    snprintf(trace, 400, "%s/%s", ps->work, trace_name);
+    unlink(trace);
+    const char *const args[] = { "--host", PKG_HOST "=127.0.0.1", "--boot-time", "500ms", "--time-scale", scale,
+                                 "--trace", trace, NULL };
+    ck_assert_msg((again ? simproc_restart(s, args) : simproc_start(s, args)) == 0, "sarasim did not %s",
+                  again ? "restart on the state dir" : "start");
+}
+
+/* The host's bring-up: AT, echo off, verbose errors, attached, the PSD
+ * profile active, HTTP profile 0 at the package host (profiles are
+ * volatile: again after every restart).  The module's free space. */
+static long host_bring_up(simproc *s, int port)
+{
+    ck_assert_int_eq(host_open(s, 115200), 0);
+    ck_assert_int_eq(host_wait_ready(s, T_MS), 0);
+    free(host_line(s, "ATE0\r")); /* echoed or not */
+    expect_cmd(s, "AT+CMEE=2\r", "\r\nOK\r\n");
+    ck_assert_int_eq(host_poll(s, "AT+CGATT?\r", "+CGATT: 1\r\n", T_MS), 0);
+    ck_assert_int_eq(host_sync(s, T_MS), 0);
+    expect_cmd(s, "AT+UPSD=0,100,1\r", "\r\nOK\r\n");
+    expect_cmd(s, "AT+UPSDA=0,3\r", "\r\nOK\r\n");
+    ck_assert_int_eq(host_expect(s, "+UUPSDA: 0,\"", T_MS), 0);
+    ck_assert_int_eq(host_expect(s, "\"\r\n", T_MS), 0);
+    expect_cmd(s, "AT+UHTTP=0,1,\"" PKG_HOST "\"\r", "\r\nOK\r\n");
+    char line[64];
+    snprintf(line, sizeof line, "AT+UHTTP=0,5,%d\r", port);
+    expect_cmd(s, line, "\r\nOK\r\n");
+    char *r = host_line(s, "AT+ULSTFILE=1\r");
+    long free_bytes = -1;
+    ck_assert_msg(sscanf(r, "\r\n+ULSTFILE: %ld", &free_bytes) == 1, "%s", r);
+    free(r);
+    return free_bytes;
+}
+
+/* The package's size in the FOAT area from +ULSTFILE, or -1 when it is not
+ * there (FILE NOT FOUND: docs/filesystem.md). */
+static long foat_package_size(simproc *s)
+{
+    char *r = host_line(s, "AT+ULSTFILE=2,\"updatePackage.bin\",\"FOAT\"\r");
+    long size = -1;
+    if (strcmp(r, "\r\n+CME ERROR: FILE NOT FOUND\r\n"))
+        ck_assert_msg(sscanf(r, "\r\n+ULSTFILE: %ld\r\n\r\nOK\r\n", &size) == 1, "+ULSTFILE answered %s", r);
+    free(r);
+    return size;
+}
+
+/* +UHTTPC=0,100 to its end: the package is stored whole, with its MD5. */
+static void download(simproc *s, const pkg_server *ps)
+{
+    expect_cmd(s, "AT+UHTTPC=0,100,\"/delta.bin\"\r", "\r\nOK\r\n");
+    char urc[96];
+    snprintf(urc, sizeof urc, "\r\n+UUHTTPCR: 0,100,1,200,\"%s\"\r\n", ps->md5);
+    ck_assert_msg(host_expect(s, urc, T_MS) == 0, "no %s", urc);
+    ck_assert_int_eq(foat_package_size(s), PKG_SIZE);
+}
+
+/* Send `cmd` on a frozen clock: the simulated second its OK came. */
+static double frozen_start(simproc *s, const char *cmd)
+{
+    ck_assert_int_eq(simproc_set_time_scale(s, SIM_FROZEN), 0);
+    expect_cmd(s, cmd, "\r\nOK\r\n");
+    cJSON *root;
+    double t0 = num_at(ctl_state(s, &root), "sim_time_s", NULL);
+    cJSON_Delete(root);
+    ck_assert_msg(t0 >= 0, "no time after %s", cmd);
+    return t0;
+}
+
+/* Run to `target` and SIGKILL: fast, then at NEAR for the last NEAR_S
+ * simulated seconds, so the kill lands close to its target without the
+ * whole run going slowly.  seen[]: the last "<ufota>/<fwupd>" phases the
+ * control socket reported before the kill. */
+static void kill_at(simproc *s, double target, const char *what, char seen[64])
+{
+    cJSON *root;
+    double now = num_at(ctl_state(s, &root), "sim_time_s", NULL);
+    cJSON_Delete(root);
+    if (target - now > 2 * NEAR_S) {
+        ck_assert_int_eq(simproc_set_time_scale(s, FAST), 0);
+        ck_assert_msg(run_until(s, target - NEAR_S, seen, 64) == 0, "%s: stopped answering", what);
+    }
+    ck_assert_int_eq(simproc_set_time_scale(s, NEAR), 0);
+    ck_assert_msg(run_until(s, target, seen, 64) == 0, "%s: stopped answering", what);
+    ck_assert_int_eq(simproc_kill(s, SIGKILL), 128 + SIGKILL);
+}
+
+/* The state dir right after the kill loads: every JSON file of it parses
+ * (state_file fails the test otherwise), the firmware is one of the two. */
+static void check_killed_state_dir(const simproc *s, killed *k)
+{
+    DIR *d = opendir(s->state);
+    ck_assert_ptr_nonnull(d);
+    const struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n > 5 && !strcmp(e->d_name + n - 5, ".json"))
+            cJSON_Delete(state_file(s, e->d_name));
+    }
+    closedir(d);
+    read_killed(s, k);
+}
+
+/* Whether the restarted file system kept a temp file of the download. */
+static int fs_temp_files(const simproc *s)
+{
+    char cmdline[400];
+    snprintf(cmdline, sizeof cmdline, "ls '%s/fs' 2>/dev/null | grep -q '\\.tmp$'", s->state);
+    return system(cmdline) == 0;
+}
+
+/* The module settled on `fw` (an install may run first: the command's OK
+ * comes before it starts), the host's ATI9 and firmware.json agree. */
+static void check_firmware(simproc *s, const char *fw, const char *what)
+{
+    long long deadline = wall_ms() + SETTLE_MS;
+    char now[32] = "";
+    while (strcmp(now, fw) && wall_ms() < deadline) {
+        cJSON *root = NULL;
+        const cJSON *st = settle(s, &root);
+        ck_assert_msg(st != NULL, "%s: never settled", what);
+        snprintf(now, sizeof now, "%s", str_at(st, "firmware", NULL));
+        cJSON_Delete(root);
+    }
+    ck_assert_msg(!strcmp(now, fw), "%s: the module runs %s, not %s", what, now, fw);
+    if (s->fd < 0)
+        ck_assert_int_eq(host_open(s, 115200), 0);
+    ck_assert_int_eq(host_wait_ready(s, T_MS), 0);
+    free(host_line(s, "ATE0\r")); /* echoed or not: a new firmware starts from factory settings */
+    char want[96];
+    snprintf(want, sizeof want, "\r\n%s\r\n\r\nOK\r\n", fw);
+    expect_cmd(s, "ATI9\r", want);
+    cJSON *fwj = state_file(s, "firmware.json");
+    ck_assert_ptr_nonnull(fwj);
+    ck_assert_str_eq(str_at(fwj, "installed", NULL), fw);
+    ck_assert_msg(!cJSON_GetObjectItemCaseSensitive(fwj, "fw_update_mode"), "%s: install still pending", what);
+    cJSON_Delete(fwj);
+}
+
+/* AT+UFWINSTALL of the stored package, to the new firmware. */
+static void install(simproc *s, const char *what)
+{
+    expect_cmd(s, "AT+UFWINSTALL\r", "\r\nOK\r\n");
+    ck_assert_int_eq(simproc_set_time_scale(s, FAST), 0);
+    check_firmware(s, NEW_FW, what);
+}
+
+typedef struct dl_counts {
+    int trials[2];       /* download, install */
+    int before_body;     /* (a) killed before the response's head */
+    int mid_body;        /* ... while the body streamed in */
+    int temp_left;       /* ... with bytes in the file system's temp file */
+    int complete;        /* ... after the package was stored */
+    int not_written;     /* (b) killed before the flash was written */
+    int writing;         /* ... while it was (fw_update_mode) */
+    int installed;       /* ... after the new firmware was recorded */
+} dl_counts;
+
+/* (a) kill -9 during +UHTTPC=0,100; the restarted module has either no
+ * package or the whole one (docs/http.md: nothing is stored until the
+ * exchange completes; docs/filesystem.md: a download only ever touches its
+ * temp file, removed at boot); the host downloads again and installs. */
+static void download_trial(int i, const pkg_server *ps, dl_counts *c)
+{
+    simproc s;
+    char trace[400], what[160];
+    launch(&s, 0, ps, "killed.trace", NEAR, trace);
+    long free0 = host_bring_up(&s, ps->port);
+    /* 450 kB at the Cat-M1 link model: the head 0.7 s after the command, the
+     * package stored at 12.7 s; a few kills land after that */
+    double offset = rng_unit() * 14.0;
+    double t0 = frozen_start(&s, "AT+UHTTPC=0,100,\"/delta.bin\"\r");
+    snprintf(what, sizeof what, "download trial %d (+%.2f s)", i, offset);
+    char seen[64] = "";
+    kill_at(&s, t0 + offset, what, seen);
+    killed k;
+    check_killed_state_dir(&s, &k);
+    ck_assert_str_eq(k.installed, OLD_FW);
+    char *t = read_text(trace);
+    ck_assert_ptr_nonnull(t);
+    int head = strstr(t, "head status=200") != NULL;
+    int done = strstr(t, "http done profile=0 cmd=100 result=1") != NULL;
+    free(t);
+    int temp = fs_temp_files(&s);
+    c->trials[0]++;
+    c->before_body += !head;
+    c->mid_body += head && !done;
+    c->temp_left += temp;
+    c->complete += done;
+    if (getenv("SARASIM_KILL9_VERBOSE"))
+        printf("  %s: head %d done %d temp %d\n", what, head, done, temp);
+
+    launch(&s, 1, ps, "restart.trace", NEAR, trace);
+    long free1 = host_bring_up(&s, ps->port);
+    long size = foat_package_size(&s);
+    ck_assert_msg(!fs_temp_files(&s), "%s: a temp file survived the boot", what);
+    if (done) /* stored before the kill: it stays, whole */
+        ck_assert_msg(size == PKG_SIZE, "%s: the stored package reads %ld bytes", what, size);
+    /* a package cut short is not there at all, and takes no space */
+    ck_assert_msg(size == -1 || size == PKG_SIZE, "%s: a package of %ld bytes after the kill", what, size);
+    if (size == -1)
+        ck_assert_msg(free1 == free0, "%s: %ld bytes free, %ld before the download", what, free1, free0);
+    else
+        ck_assert_msg(free1 < free0, "%s: the package takes no space", what);
+    /* the host fetches it again (a survivor installs as it is: it is whole) */
+    if (size == -1)
+        download(&s, ps);
+    install(&s, what);
+    simproc_cleanup(&s);
+}
+
+/* Windows of an +UFWINSTALL of the 450 kB delta after its OK (docs/fwinstall.md,
+ * docs/timing.md): the reset (2 s) and the validation (1.45 s), the install
+ * (to 1502 s: 25 minutes with the validation), the finalisation (0.5 s) and
+ * the reboot (--boot-time 500ms). */
+static const kill_window FW_WINDOWS[] = {
+    { "reset/validation", 0, 3.45 },
+    { "install", 3.45, 1502 },
+    { "finalise/reboot", 1502, 1503.5 },
+};
+#define NFW_WINDOWS (sizeof FW_WINDOWS / sizeof FW_WINDOWS[0])
+
+/* (b) kill -9 during +UFWINSTALL: nothing written yet, the old firmware
+ * boots with the package still there and the host installs again; once
+ * writing started the install resumes at boot (app note §6.1.1); after it,
+ * the new firmware.  Never the new version before the install ended. */
+static void install_trial(int i, const pkg_server *ps, dl_counts *c)
+{
+    simproc s;
+    char trace[400], what[160];
+    launch(&s, 0, ps, "killed.trace", NEAR, trace);
+    host_bring_up(&s, ps->port);
+    download(&s, ps);
+    size_t w = (size_t)(i / 2) % NFW_WINDOWS;
+    double offset = rng_in(&FW_WINDOWS[w]);
+    double t0 = frozen_start(&s, "AT+UFWINSTALL\r");
+    snprintf(what, sizeof what, "install trial %d (%s, +%.2f s)", i, FW_WINDOWS[w].name, offset);
+    char seen[64] = "";
+    kill_at(&s, t0 + offset, what, seen);
+    killed k;
+    check_killed_state_dir(&s, &k);
+    cJSON *fwj = state_file(&s, "firmware.json");
+    int writing = cJSON_GetObjectItemCaseSensitive(fwj, "fw_update_mode") != NULL;
+    cJSON_Delete(fwj);
+    int installed = !strcmp(k.installed, NEW_FW);
+    /* the flash is marked before the install writes it (and the phase shows) */
+    const char *fw_phase = strchr(seen, '/');
+    ck_assert_msg(!fw_phase || strcmp(fw_phase, "/install") || writing || installed,
+                  "%s: killed while installing, firmware.json has no fw_update_mode", what);
+    c->trials[1]++;
+    c->writing += writing;
+    c->installed += installed;
+    c->not_written += !writing && !installed;
+    if (getenv("SARASIM_KILL9_VERBOSE"))
+        printf("  %s: writing %d installed %d\n", what, writing, installed);
+
+    /* a resumed install takes its 25 minutes again */
+    launch(&s, 1, ps, "restart.trace", FAST, trace);
+    char *t;
+    if (!writing && !installed) {
+        /* the old firmware, the package where it was: the host installs */
+        check_firmware(&s, OLD_FW, what);
+        t = read_text(trace);
+        ck_assert_msg(t && !strstr(t, "fwupd installed"), "%s: installed without being asked", what);
+        free(t);
+        ck_assert_int_eq(simproc_set_time_scale(&s, NEAR), 0);
+        expect_cmd(&s, "AT+CMEE=2\r", "\r\nOK\r\n");
+        ck_assert_int_eq(foat_package_size(&s), PKG_SIZE);
+        install(&s, what);
+    } else {
+        check_firmware(&s, NEW_FW, what);
+        t = read_text(trace);
+        ck_assert_ptr_nonnull(t);
+        if (writing) /* the install ran again from the validation at boot */
+            ck_assert_msg(strstr(t, "fwupd stored install method=ufwinstall") &&
+                              strstr(t, "fwupd installed version=" NEW_FW),
+                          "%s: the install did not resume at boot", what);
+        else /* recorded before the kill: nothing runs again */
+            ck_assert_msg(!strstr(t, "fwupd stored install"), "%s: installed twice", what);
+        free(t);
+    }
+    simproc_cleanup(&s);
+}
+
+START_TEST(download_and_fwinstall_killed_at_random_moments)
+{
+    int trials = seeded_trials(SANITIZED ? 12 : 100, "during +UHTTPC=0,100 and +UFWINSTALL");
+    pkg_server ps;
+    pkg_server_start(&ps);
+    dl_counts c = { 0 };
+    long long t_start = wall_ms();
+    for (int i = 0; i < trials; i++) {
+        if (i % 2 == 0)
+            download_trial(i, &ps, &c);
+        else
+            install_trial(i, &ps, &c);
+    }
+    pkg_server_stop(&ps);
+    printf("  download: %d kills, %d before the body, %d mid-body (%d left a temp file), %d after it was stored\n",
+           c.trials[0], c.before_body, c.mid_body, c.temp_left, c.complete);
+    printf("  +UFWINSTALL: %d kills, %d before the flash was written, %d while writing, %d after\n", c.trials[1],
+           c.not_written, c.writing, c.installed);
+    printf("  %lld ms of wall time\n", wall_ms() - t_start);
+    if (trials >= 12) /* the test must have hit what it is about */
+        ck_assert_msg(c.mid_body > 0 && c.not_written > 0 && c.writing > 0,
+                      "no kill mid-body (%d), before writing (%d) or while writing (%d)", c.mid_body,
+                      c.not_written, c.writing);
+}
+END_TEST
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* the figures survive a failing child */
@@ -448,6 +879,10 @@ int main(void)
     tcase_add_test(t, lwm2m_killed_mid_registration);
     tcase_add_test(t, ufota_campaign_killed_at_random_moments);
     suite_add_tcase(su, t);
+    TCase *d = tcase_create("download");
+    tcase_set_timeout(d, 280);
+    tcase_add_test(d, download_and_fwinstall_killed_at_random_moments);
+    suite_add_tcase(su, d);
     SRunner *r = srunner_create(su);
     srunner_run_all(r, CK_NORMAL);
     int failed = srunner_ntests_failed(r);
