@@ -38,25 +38,32 @@
  *    the client registers with the lifetime written.
  *
  * 3. kill -9 during a package download and during +UFWINSTALL (issue 12),
- *    alternating, against busybox httpd on loopback serving a 450 kB delta
- *    made by sarasim-pkg (the module finds it with --host).  Each trial
- *    starts a fresh module, brings the host up (PSD profile, +UHTTP profile
- *    0), sends the command on a frozen clock, reads the simulated second of
- *    its OK and kills at a seeded offset from it: scale 10000 until 20
- *    simulated seconds before, then 100 (the download: 0.13 s of wall time).
- *    Every JSON file of the state dir must parse after the kill.
- *    (a) `AT+UHTTPC=0,100,"/delta.bin"`, killed 0-14 s after the OK (the
- *        head comes at 0.7 s, the package is stored at 12.7 s by the Cat-M1
- *        link model).  After the restart the FOAT area holds nothing
- *        (+ULSTFILE=2: FILE NOT FOUND, the free space as before the
- *        download, no temp file left) or, when the trace says the exchange
- *        completed, the whole package (450000 bytes): docs/http.md stores
- *        the package only when the exchange completes, docs/filesystem.md
- *        streams it into a temp file removed at boot.  The host downloads
- *        again (MD5 in +UUHTTPCR = the served file's) -- a survivor is not
- *        fetched again -- and AT+UFWINSTALL ends on the new firmware.
- *    (b) AT+UFWINSTALL of the downloaded package, killed in the reset and
- *        validation (0-3.45 s), the install (3.45-1502 s) or the
+ *    in turn, against a 450 kB delta made by sarasim-pkg and served from
+ *    one directory on loopback by busybox httpd and by pyftpdlib
+ *    (python3-pyftpdlib under /usr/bin/python3; the module finds both with
+ *    --host).  Each trial starts a fresh module, brings the host up (PSD
+ *    profile, the +UHTTP profile 0 or the +UFTP profile, passive, logged in
+ *    with +UFTPC=1), sends the command on a frozen clock, reads the
+ *    simulated second of its OK and kills at a seeded offset from it:
+ *    scale 10000 until 20 simulated seconds before, then 100 (a download:
+ *    0.13 s of wall time).  Every JSON file of the state dir must parse
+ *    after the kill.
+ *    (a) `AT+UHTTPC=0,100,"/delta.bin"` and `AT+UFTPC=100,"/delta.bin"`,
+ *        one code path parameterised by the command (dl_kind), killed
+ *        0-14 s after the OK (HTTP: the head comes at 0.7 s, the package is
+ *        stored at 12.7 s by the Cat-M1 link model; FTP: SIZE, the passive
+ *        data connection at 0.45 s, the package stored at 12.8 s).  After
+ *        the restart the FOAT area holds nothing (+ULSTFILE=2: FILE NOT
+ *        FOUND, the free space as before the download, no temp file left)
+ *        or, when the trace says the exchange completed, the whole package
+ *        (450000 bytes): docs/http.md and docs/ftp.md store the package only
+ *        when the exchange completes, docs/filesystem.md streams it into a
+ *        temp file removed at boot.  The host downloads again by the same
+ *        command (the MD5 in +UUHTTPCR / +UUFTPCR = the served file's) -- a
+ *        survivor is not fetched again -- and AT+UFWINSTALL ends on the new
+ *        firmware.
+ *    (b) AT+UFWINSTALL of the package downloaded by HTTP, killed in the
+ *        reset and validation (0-3.45 s), the install (3.45-1502 s) or the
  *        finalisation and reboot (1502-1503.5 s), in turn.  firmware.json
  *        says which: no fw_update_mode (nothing written: the restarted
  *        module runs the old firmware, the package is still there, the host
@@ -65,8 +72,13 @@
  *        the new firmware (installed once, not again).  A kill while the
  *        control socket showed the install phase must find fw_update_mode.
  *        ATI9, the control socket and firmware.json agree at the end.
- *    Trials: SARASIM_KILL9_TRIALS (default 100: 50 + 50, 12 in a sanitizer
- *    build), seed SARASIM_KILL9_SEED; about 0.75 s of wall time a trial.
+ *    Trials: SARASIM_KILL9_TRIALS (default 100: 34 HTTP, 33 FTP and 33
+ *    +UFWINSTALL; 12 in a sanitizer build: 4 each), seed SARASIM_KILL9_SEED;
+ *    about 0.78 s of wall time a trial, HTTP and FTP alike.  Seed 11 on the
+ *    reference machine: HTTP 3 kills before the head, 28 mid-body, 3 after
+ *    the package was stored; FTP 0 before the data connection, 32 mid-body,
+ *    1 after; +UFWINSTALL 11 before the flash was written, 14 while
+ *    writing, 8 after; 78 s for the 100.
  */
 #include <check.h>
 #include <dirent.h>
@@ -494,13 +506,21 @@ END_TEST
 #define NEAR "100"   /* the last 20 simulated seconds before a kill; downloads */
 #define NEAR_S 20.0
 
-/* The package's delta, made by sarasim-pkg (docs/packages.md) and served by
- * busybox httpd on loopback for every trial. */
+#define PYTHON "/usr/bin/python3" /* Debian's modules load only under it */
+#define FTP_USER "u"
+#define FTP_PASS "p"
+
+/* The package's delta, made by sarasim-pkg (docs/packages.md) and served
+ * from one directory on loopback for every trial by busybox httpd and by
+ * pyftpdlib. */
 typedef struct pkg_server {
-    char work[64];  /* the traces of a trial, and www/ */
+    char work[64];  /* the traces of a trial, www/ and the FTP server's log */
     char www[80];
-    pid_t pid;
+    pid_t pid;      /* busybox httpd */
     int port;
+    pid_t ftpd;     /* pyftpdlib */
+    int ftp_port;
+    char ftp_log[96];
     char md5[33]; /* of the served file */
 } pkg_server;
 
@@ -520,6 +540,26 @@ static void md5_of_file(const char *path, char out[33])
     EVP_MD_CTX_free(md);
     for (unsigned i = 0; i < 16 && i < dn; i++)
         snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* pyftpdlib (python3-pyftpdlib) on the same www/, read-only, one user. */
+static void ftp_server_start(pkg_server *ps)
+{
+    ck_assert_msg(access(PYTHON, X_OK) == 0 && system(PYTHON " -c 'import pyftpdlib' 2>/dev/null") == 0,
+                  "python3-pyftpdlib is not installed (tools/deps.sh test installs it)");
+    snprintf(ps->ftp_log, sizeof ps->ftp_log, "%s/ftpd.log", ps->work);
+    ps->ftp_port = peer_free_port_pair();
+    ck_assert_int_gt(ps->ftp_port, 0);
+    char port[16];
+    snprintf(port, sizeof port, "%d", ps->ftp_port);
+    const char *const argv[] = { PYTHON, "-m", "pyftpdlib", "-i", "127.0.0.1", "-p", port,
+                                 "-d", ps->www, "-u", FTP_USER, "-P", FTP_PASS, NULL };
+    ps->ftpd = peer_spawn(argv, ps->ftp_log);
+    ck_assert_int_gt(ps->ftpd, 0);
+    if (peer_wait_tcp_listening(ps->ftp_port, T_MS)) {
+        char *log = peer_read_log(ps->ftp_log);
+        ck_abort_msg("pyftpdlib never listened on %d: %s", ps->ftp_port, log ? log : "(no log)");
+    }
 }
 
 static void pkg_server_start(pkg_server *ps)
@@ -545,11 +585,13 @@ static void pkg_server_start(pkg_server *ps)
     ps->pid = peer_spawn(argv, NULL);
     ck_assert_int_gt(ps->pid, 0);
     ck_assert_int_eq(peer_wait_tcp_listening(ps->port, T_MS), 0);
+    ftp_server_start(ps);
 }
 
 static void pkg_server_stop(pkg_server *ps)
 {
     peer_stop(ps->pid);
+    peer_stop(ps->ftpd);
     char cmdline[128];
     snprintf(cmdline, sizeof cmdline, "rm -rf %s", ps->work);
     ck_assert_int_eq(system(cmdline), 0);
@@ -569,10 +611,54 @@ static void launch(simproc *s, int again, const pkg_server *ps, const char *trac
                   again ? "restart on the state dir" : "start");
 }
 
+/* HTTP profile 0 at the package host. */
+static void http_profile(simproc *s, const pkg_server *ps)
+{
+    expect_cmd(s, "AT+UHTTP=0,1,\"" PKG_HOST "\"\r", "\r\nOK\r\n");
+    char line[64];
+    snprintf(line, sizeof line, "AT+UHTTP=0,5,%d\r", ps->port);
+    expect_cmd(s, line, "\r\nOK\r\n");
+}
+
+/* The FTP profile at the package host, passive, no inactivity timeout (the
+ * clock runs at 10000 in an install), and logged in (docs/ftp.md). */
+static void ftp_profile(simproc *s, const pkg_server *ps)
+{
+    char line[64];
+    snprintf(line, sizeof line, "AT+UFTP=7,%d\r", ps->ftp_port);
+    expect_cmd(s, "AT+UFTP=1,\"" PKG_HOST "\"\r", "\r\nOK\r\n");
+    expect_cmd(s, line, "\r\nOK\r\n");
+    expect_cmd(s, "AT+UFTP=2,\"" FTP_USER "\";+UFTP=3,\"" FTP_PASS "\";+UFTP=5,0;+UFTP=6,1\r", "\r\nOK\r\n");
+    expect_cmd(s, "AT+UFTPC=1\r", "\r\nOK\r\n");
+    ck_assert_msg(host_expect(s, "\r\n+UUFTPCR: 1,1\r\n", T_MS) == 0, "no FTP login");
+}
+
+/* A way the host fetches the package into the FOAT area. */
+typedef struct dl_kind {
+    const char *name;
+    void (*profile)(simproc *s, const pkg_server *ps); /* after every (re)start: profiles are volatile */
+    const char *cmd;
+    const char *done_urc;  /* its outcome, %s: the md5 */
+    const char *body_mark; /* trace: the package's bytes may be arriving */
+    const char *done_mark; /* trace: the exchange completed, the package stored */
+    double window_s;       /* kills land 0..window_s s after the OK */
+} dl_kind;
+
+/* 450 kB at the Cat-M1 link model: the head 0.7 s after the command, the
+ * package stored at 12.7 s (HTTP), the data connection at 0.45 s and the
+ * package stored at 12.8 s (FTP, at scale 100 with pyftpdlib answering in
+ * wall time); a few kills land after that. */
+static const dl_kind HTTP_DL = { "+UHTTPC=0,100", http_profile, "AT+UHTTPC=0,100,\"/delta.bin\"\r",
+                                 "\r\n+UUHTTPCR: 0,100,1,200,\"%s\"\r\n", "head status=200",
+                                 "http done profile=0 cmd=100 result=1", 14.0 };
+static const dl_kind FTP_DL = { "+UFTPC=100", ftp_profile, "AT+UFTPC=100,\"/delta.bin\"\r",
+                                "\r\n+UUFTPCR: 100,1,\"%s\"\r\n", "ftp data connect", "ftp done op=100 result=1",
+                                14.0 };
+
 /* The host's bring-up: AT, echo off, verbose errors, attached, the PSD
- * profile active, HTTP profile 0 at the package host (profiles are
- * volatile: again after every restart).  The module's free space. */
-static long host_bring_up(simproc *s, int port)
+ * profile active, the download's profile (again after every restart).  The
+ * module's free space. */
+static long host_bring_up(simproc *s, const pkg_server *ps, const dl_kind *kind)
 {
     ck_assert_int_eq(host_open(s, 115200), 0);
     ck_assert_int_eq(host_wait_ready(s, T_MS), 0);
@@ -584,10 +670,7 @@ static long host_bring_up(simproc *s, int port)
     expect_cmd(s, "AT+UPSDA=0,3\r", "\r\nOK\r\n");
     ck_assert_int_eq(host_expect(s, "+UUPSDA: 0,\"", T_MS), 0);
     ck_assert_int_eq(host_expect(s, "\"\r\n", T_MS), 0);
-    expect_cmd(s, "AT+UHTTP=0,1,\"" PKG_HOST "\"\r", "\r\nOK\r\n");
-    char line[64];
-    snprintf(line, sizeof line, "AT+UHTTP=0,5,%d\r", port);
-    expect_cmd(s, line, "\r\nOK\r\n");
+    kind->profile(s, ps);
     char *r = host_line(s, "AT+ULSTFILE=1\r");
     long free_bytes = -1;
     ck_assert_msg(sscanf(r, "\r\n+ULSTFILE: %ld", &free_bytes) == 1, "%s", r);
@@ -607,12 +690,12 @@ static long foat_package_size(simproc *s)
     return size;
 }
 
-/* +UHTTPC=0,100 to its end: the package is stored whole, with its MD5. */
-static void download(simproc *s, const pkg_server *ps)
+/* The download to its end: the package is stored whole, with its MD5. */
+static void download(simproc *s, const pkg_server *ps, const dl_kind *kind)
 {
-    expect_cmd(s, "AT+UHTTPC=0,100,\"/delta.bin\"\r", "\r\nOK\r\n");
+    expect_cmd(s, kind->cmd, "\r\nOK\r\n");
     char urc[96];
-    snprintf(urc, sizeof urc, "\r\n+UUHTTPCR: 0,100,1,200,\"%s\"\r\n", ps->md5);
+    snprintf(urc, sizeof urc, kind->done_urc, ps->md5);
     ck_assert_msg(host_expect(s, urc, T_MS) == 0, "no %s", urc);
     ck_assert_int_eq(foat_package_size(s), PKG_SIZE);
 }
@@ -707,32 +790,37 @@ static void install(simproc *s, const char *what)
     check_firmware(s, NEW_FW, what);
 }
 
+/* Where the kills of one download kind landed. */
+typedef struct dl_tally {
+    int trials;
+    int before_body; /* killed before the response's head / the data connection */
+    int mid_body;    /* ... while the body streamed in */
+    int temp_left;   /* ... with bytes in the file system's temp file */
+    int complete;    /* ... after the package was stored */
+} dl_tally;
+
 typedef struct dl_counts {
-    int trials[2];       /* download, install */
-    int before_body;     /* (a) killed before the response's head */
-    int mid_body;        /* ... while the body streamed in */
-    int temp_left;       /* ... with bytes in the file system's temp file */
-    int complete;        /* ... after the package was stored */
-    int not_written;     /* (b) killed before the flash was written */
-    int writing;         /* ... while it was (fw_update_mode) */
-    int installed;       /* ... after the new firmware was recorded */
+    dl_tally http, ftp; /* (a) */
+    int installs;       /* (b) */
+    int not_written;    /* ... killed before the flash was written */
+    int writing;        /* ... while it was (fw_update_mode) */
+    int installed;      /* ... after the new firmware was recorded */
 } dl_counts;
 
-/* (a) kill -9 during +UHTTPC=0,100; the restarted module has either no
- * package or the whole one (docs/http.md: nothing is stored until the
- * exchange completes; docs/filesystem.md: a download only ever touches its
- * temp file, removed at boot); the host downloads again and installs. */
-static void download_trial(int i, const pkg_server *ps, dl_counts *c)
+/* (a) kill -9 during a download into the FOAT area; the restarted module
+ * has either no package or the whole one (docs/http.md, docs/ftp.md:
+ * nothing is stored until the exchange completes, a power cut leaves
+ * nothing; docs/filesystem.md: a download only ever touches its temp file,
+ * removed at boot); the host downloads again and installs. */
+static void download_trial(int i, const pkg_server *ps, const dl_kind *kind, dl_tally *c)
 {
     simproc s;
     char trace[400], what[160];
     launch(&s, 0, ps, "killed.trace", NEAR, trace);
-    long free0 = host_bring_up(&s, ps->port);
-    /* 450 kB at the Cat-M1 link model: the head 0.7 s after the command, the
-     * package stored at 12.7 s; a few kills land after that */
-    double offset = rng_unit() * 14.0;
-    double t0 = frozen_start(&s, "AT+UHTTPC=0,100,\"/delta.bin\"\r");
-    snprintf(what, sizeof what, "download trial %d (+%.2f s)", i, offset);
+    long free0 = host_bring_up(&s, ps, kind);
+    double offset = rng_unit() * kind->window_s;
+    double t0 = frozen_start(&s, kind->cmd);
+    snprintf(what, sizeof what, "%s trial %d (+%.2f s)", kind->name, i, offset);
     char seen[64] = "";
     kill_at(&s, t0 + offset, what, seen);
     killed k;
@@ -740,11 +828,11 @@ static void download_trial(int i, const pkg_server *ps, dl_counts *c)
     ck_assert_str_eq(k.installed, OLD_FW);
     char *t = read_text(trace);
     ck_assert_ptr_nonnull(t);
-    int head = strstr(t, "head status=200") != NULL;
-    int done = strstr(t, "http done profile=0 cmd=100 result=1") != NULL;
+    int head = strstr(t, kind->body_mark) != NULL;
+    int done = strstr(t, kind->done_mark) != NULL;
     free(t);
     int temp = fs_temp_files(&s);
-    c->trials[0]++;
+    c->trials++;
     c->before_body += !head;
     c->mid_body += head && !done;
     c->temp_left += temp;
@@ -753,7 +841,7 @@ static void download_trial(int i, const pkg_server *ps, dl_counts *c)
         printf("  %s: head %d done %d temp %d\n", what, head, done, temp);
 
     launch(&s, 1, ps, "restart.trace", NEAR, trace);
-    long free1 = host_bring_up(&s, ps->port);
+    long free1 = host_bring_up(&s, ps, kind);
     long size = foat_package_size(&s);
     ck_assert_msg(!fs_temp_files(&s), "%s: a temp file survived the boot", what);
     if (done) /* stored before the kill: it stays, whole */
@@ -766,7 +854,7 @@ static void download_trial(int i, const pkg_server *ps, dl_counts *c)
         ck_assert_msg(free1 < free0, "%s: the package takes no space", what);
     /* the host fetches it again (a survivor installs as it is: it is whole) */
     if (size == -1)
-        download(&s, ps);
+        download(&s, ps, kind);
     install(&s, what);
     simproc_cleanup(&s);
 }
@@ -791,9 +879,9 @@ static void install_trial(int i, const pkg_server *ps, dl_counts *c)
     simproc s;
     char trace[400], what[160];
     launch(&s, 0, ps, "killed.trace", NEAR, trace);
-    host_bring_up(&s, ps->port);
-    download(&s, ps);
-    size_t w = (size_t)(i / 2) % NFW_WINDOWS;
+    host_bring_up(&s, ps, &HTTP_DL);
+    download(&s, ps, &HTTP_DL);
+    size_t w = (size_t)c->installs % NFW_WINDOWS;
     double offset = rng_in(&FW_WINDOWS[w]);
     double t0 = frozen_start(&s, "AT+UFWINSTALL\r");
     snprintf(what, sizeof what, "install trial %d (%s, +%.2f s)", i, FW_WINDOWS[w].name, offset);
@@ -809,7 +897,7 @@ static void install_trial(int i, const pkg_server *ps, dl_counts *c)
     const char *fw_phase = strchr(seen, '/');
     ck_assert_msg(!fw_phase || strcmp(fw_phase, "/install") || writing || installed,
                   "%s: killed while installing, firmware.json has no fw_update_mode", what);
-    c->trials[1]++;
+    c->installs++;
     c->writing += writing;
     c->installed += installed;
     c->not_written += !writing && !installed;
@@ -844,29 +932,37 @@ static void install_trial(int i, const pkg_server *ps, dl_counts *c)
     simproc_cleanup(&s);
 }
 
+static void print_tally(const dl_kind *kind, const dl_tally *t)
+{
+    printf("  %s: %d kills, %d before the body, %d mid-body (%d left a temp file), %d after it was stored\n",
+           kind->name, t->trials, t->before_body, t->mid_body, t->temp_left, t->complete);
+}
+
 START_TEST(download_and_fwinstall_killed_at_random_moments)
 {
-    int trials = seeded_trials(SANITIZED ? 12 : 100, "during +UHTTPC=0,100 and +UFWINSTALL");
+    int trials = seeded_trials(SANITIZED ? 12 : 100, "during +UHTTPC=0,100, +UFTPC=100 and +UFWINSTALL");
     pkg_server ps;
     pkg_server_start(&ps);
     dl_counts c = { 0 };
     long long t_start = wall_ms();
     for (int i = 0; i < trials; i++) {
-        if (i % 2 == 0)
-            download_trial(i, &ps, &c);
+        if (i % 3 == 0)
+            download_trial(i, &ps, &HTTP_DL, &c.http);
+        else if (i % 3 == 1)
+            download_trial(i, &ps, &FTP_DL, &c.ftp);
         else
             install_trial(i, &ps, &c);
     }
     pkg_server_stop(&ps);
-    printf("  download: %d kills, %d before the body, %d mid-body (%d left a temp file), %d after it was stored\n",
-           c.trials[0], c.before_body, c.mid_body, c.temp_left, c.complete);
-    printf("  +UFWINSTALL: %d kills, %d before the flash was written, %d while writing, %d after\n", c.trials[1],
+    print_tally(&HTTP_DL, &c.http);
+    print_tally(&FTP_DL, &c.ftp);
+    printf("  +UFWINSTALL: %d kills, %d before the flash was written, %d while writing, %d after\n", c.installs,
            c.not_written, c.writing, c.installed);
     printf("  %lld ms of wall time\n", wall_ms() - t_start);
     if (trials >= 12) /* the test must have hit what it is about */
-        ck_assert_msg(c.mid_body > 0 && c.not_written > 0 && c.writing > 0,
-                      "no kill mid-body (%d), before writing (%d) or while writing (%d)", c.mid_body,
-                      c.not_written, c.writing);
+        ck_assert_msg(c.http.mid_body > 0 && c.ftp.mid_body > 0 && c.not_written > 0 && c.writing > 0,
+                      "no kill mid-body (HTTP %d, FTP %d), before writing (%d) or while writing (%d)",
+                      c.http.mid_body, c.ftp.mid_body, c.not_written, c.writing);
 }
 END_TEST
 
