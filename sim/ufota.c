@@ -249,30 +249,33 @@ static void on_done(void *ctx, int err)
     }
 }
 
-static void start_transfer(ufota *u)
+/* The fetch for the URI's scheme, from the bytes already held: 0, an error
+ * of the fetch's start (a URI it cannot use), or -EPROTONOSUPPORT. */
+static int fetch_start(ufota *u)
 {
     modem *m = u->m;
     if (!strncmp(u->uri, "coap://", 7)) {
         coap_fetch_cb cb = { on_size, on_data, on_done, u };
-        if (coap_fetch_start(m, u->uri, u->data.len, &cb, &u->fetch) == 0) {
-            set_phase(u, UFP_DOWNLOADING);
-            return;
-        }
-        campaign_failed(u, UF_RESULT_INVALID_URI, 104);
-        return;
+        return coap_fetch_start(m, u->uri, u->data.len, &cb, &u->fetch);
     }
     if (!strncmp(u->uri, "http://", 7)) {
         http_fetch_uri_cb cb = { on_size, on_data, on_done, u };
-        if (http_fetch_uri_start(m, u->uri, u->data.len, &cb, &u->hfetch) == 0) {
-            set_phase(u, UFP_DOWNLOADING);
-            return;
-        }
-        campaign_failed(u, UF_RESULT_INVALID_URI, 104);
-        return;
+        return http_fetch_uri_start(m, u->uri, u->data.len, &cb, &u->hfetch);
     }
     /* https:// needs TLS on the module's HTTP client, coaps:// a DTLS
      * session with the package host: neither is simulated */
-    campaign_failed(u, UF_RESULT_UNSUPPORTED_PROTOCOL, 104);
+    return -EPROTONOSUPPORT;
+}
+
+static void start_transfer(ufota *u)
+{
+    int rc = fetch_start(u);
+    if (rc == 0)
+        set_phase(u, UFP_DOWNLOADING);
+    else if (rc == -EPROTONOSUPPORT)
+        campaign_failed(u, UF_RESULT_UNSUPPORTED_PROTOCOL, 104);
+    else
+        campaign_failed(u, UF_RESULT_INVALID_URI, 104);
 }
 
 /* +UFOTASTAT: 1,0,0 and the transfer (from the bytes already here). */
