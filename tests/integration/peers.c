@@ -158,3 +158,29 @@ char *peer_read_log(const char *log_path)
         buf[len] = 0;
     return buf;
 }
+
+pid_t peer_httpd_start(const char *root, int *port, int timeout_ms)
+{
+    if (!peer_available("busybox") || (*port = peer_free_port_pair()) <= 0)
+        return -1;
+    char listen[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", *port);
+    const char *const argv[] = { "busybox", "httpd", "-f", "-p", listen, "-h", root, NULL };
+    pid_t pid = peer_spawn(argv, NULL);
+    if (pid > 0 && peer_wait_tcp_listening(*port, timeout_ms) == 0)
+        return pid;
+    peer_stop(pid);
+    return -1;
+}
+
+int peer_package_create(const char *path, const char *kind, const char *from, const char *to, size_t size)
+{
+    char from_arg[64] = "";
+    if (from)
+        snprintf(from_arg, sizeof from_arg, "--from '%s'", from);
+    char cmdline[1024];
+    snprintf(cmdline, sizeof cmdline,
+             "%s create --kind %s --product SARA-R510M8S-01B %s --to '%s' --size %zu -o '%s' > /dev/null",
+             SARASIM_PKG_BIN, kind, from_arg, to, size, path);
+    return system(cmdline) == 0 ? 0 : -1;
+}

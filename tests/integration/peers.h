@@ -25,4 +25,14 @@ int peer_wait_tcp_listening(int port, int timeout_ms);
 /* The whole log file, NUL-terminated, malloc'd (NULL if unreadable). */
 char *peer_read_log(const char *log_path);
 
+/* busybox httpd serving `root` on a free loopback port (*port), started and
+ * listening: its pid, or -1 (no busybox, no port, or it never listened
+ * within timeout_ms). */
+pid_t peer_httpd_start(const char *root, int *port, int timeout_ms);
+
+/* A firmware package by sarasim-pkg (docs/packages.md) at `path`: kind
+ * "full" or "delta" for SARA-R510M8S-01B, from `from` (NULL for a full
+ * image) to `to`, `size` bytes.  0, or -1 when sarasim-pkg failed. */
+int peer_package_create(const char *path, const char *kind, const char *from, const char *to, size_t size);
+
 #endif

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "peers.h"
 #include "ptyhost.h"
 
 #define T 5000
@@ -39,11 +40,7 @@ static const char *const fast[] = { "--boot-time", "2s", "--time-scale", "20", N
 static void make_pkg(char *path, size_t size, const char *to, size_t bytes)
 {
     snprintf(path, size, "%s/pkg-%s.upd", S.dir, to);
-    char cmd[1024];
-    snprintf(cmd, sizeof(cmd),
-             "%s create --kind full --product SARA-R510M8S-01B --to '%s' --size %zu -o %s > /dev/null", SARASIM_PKG_BIN,
-             to, bytes, path);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(peer_package_create(path, "full", NULL, to, bytes), 0);
 }
 
 /* Run a sender with the PTY as its stdin/stdout (lrzsz) or as argument;

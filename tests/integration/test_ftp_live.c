@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "peers.h"
+#include "hostcheck.h"
 #include "ptyhost.h"
 
 #define T 10000
@@ -129,13 +130,7 @@ static void server_stop(void)
     ck_assert_int_eq(system(cmd), 0);
 }
 
-static void ok(const char *line, const char *want)
-{
-    char *r = host_cmd(&S, line, T);
-    ck_assert_msg(r != NULL, "no answer to %s", line);
-    ck_assert_str_eq(r, want);
-    free(r);
-}
+static void ok(const char *line, const char *want) { host_ok(&S, line, want, T); }
 
 /* Everything received up to and including `needle` (malloc'd). */
 static char *until(const char *needle)

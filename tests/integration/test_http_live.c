@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "peers.h"
+#include "hostcheck.h"
 #include "ptyhost.h"
 
 #define T 10000
@@ -75,14 +76,8 @@ static void server_start(void)
                               "head -c \"${CONTENT_LENGTH:-0}\"\n";
     snprintf(path, sizeof(path), "%s/cgi-bin/echo", www);
     write_file(path, cgi, strlen(cgi), 0755);
-    port = peer_free_port_pair();
-    ck_assert_int_gt(port, 0);
-    char listen[32];
-    snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
-    const char *const argv[] = { "busybox", "httpd", "-f", "-p", listen, "-h", www, NULL };
-    httpd = peer_spawn(argv, NULL);
-    ck_assert_int_gt(httpd, 0);
-    ck_assert_int_eq(peer_wait_tcp_listening(port, T), 0);
+    httpd = peer_httpd_start(www, &port, T);
+    ck_assert_msg(httpd > 0, "busybox httpd did not start");
 }
 
 static void server_stop(void)
@@ -94,19 +89,9 @@ static void server_stop(void)
     ck_assert_int_eq(system(cmdline), 0);
 }
 
-static char *cmd(const char *line)
-{
-    char *r = host_cmd(&S, line, T);
-    ck_assert_msg(r != NULL, "no answer to %s", line);
-    return r;
-}
+static char *cmd(const char *line) { return host_cmd_checked(&S, line, T); }
 
-static void ok(const char *line, const char *want)
-{
-    char *r = cmd(line);
-    ck_assert_str_eq(r, want);
-    free(r);
-}
+static void ok(const char *line, const char *want) { host_ok(&S, line, want, T); }
 
 /* Boot, echo off, verbose errors, registered, PSD profile up. */
 static void bring_up(void)

@@ -569,22 +569,12 @@ static void pkg_server_start(pkg_server *ps)
     ck_assert_ptr_nonnull(mkdtemp(ps->work));
     snprintf(ps->www, sizeof ps->www, "%s/www", ps->work);
     ck_assert_int_eq(mkdir(ps->www, 0700), 0);
-    char cmdline[512], path[128];
-    snprintf(cmdline, sizeof cmdline,
-             "%s create --kind delta --product SARA-R510M8S-01B --from '%s' --to '%s' --size %d -o %s/delta.bin "
-             "> /dev/null",
-             SARASIM_PKG_BIN, OLD_FW, NEW_FW, PKG_SIZE, ps->www);
-    ck_assert_int_eq(system(cmdline), 0);
+    char path[128];
     snprintf(path, sizeof path, "%s/delta.bin", ps->www);
+    ck_assert_int_eq(peer_package_create(path, "delta", OLD_FW, NEW_FW, PKG_SIZE), 0);
     md5_of_file(path, ps->md5);
-    ps->port = peer_free_port_pair();
-    ck_assert_int_gt(ps->port, 0);
-    char listen[32];
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", ps->port);
-    const char *const argv[] = { "busybox", "httpd", "-f", "-p", listen, "-h", ps->www, NULL };
-    ps->pid = peer_spawn(argv, NULL);
-    ck_assert_int_gt(ps->pid, 0);
-    ck_assert_int_eq(peer_wait_tcp_listening(ps->port, T_MS), 0);
+    ps->pid = peer_httpd_start(ps->www, &ps->port, T_MS);
+    ck_assert_msg(ps->pid > 0, "busybox httpd did not start");
     ftp_server_start(ps);
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "peers.h"
+#include "hostcheck.h"
 #include "ptyhost.h"
 
 #define T 10000
@@ -64,12 +65,7 @@ static void boot(const char *const *args)
     ck_assert_int_eq(host_expect(&S, "OK\r\n", T), 0);
 }
 
-static char *cmd(const char *line)
-{
-    char *r = host_cmd(&S, line, T);
-    ck_assert_msg(r != NULL, "no answer to %s", line);
-    return r;
-}
+static char *cmd(const char *line) { return host_cmd_checked(&S, line, T); }
 
 /* The location the module keeps for server 721 ("rd/77cb-9c0"), from its
  * state (control channel). */

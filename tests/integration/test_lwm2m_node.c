@@ -25,6 +25,7 @@
 
 #include "nodepeer.h"
 #include "peers.h"
+#include "hostcheck.h"
 #include "ptyhost.h"
 
 #define T 10000
@@ -45,19 +46,9 @@ static nodepeer P;
 
 /* ---- the host ---- */
 
-static char *cmd(const char *line)
-{
-    char *r = host_cmd(&S, line, T);
-    ck_assert_msg(r != NULL, "no answer to %s", line);
-    return r;
-}
+static char *cmd(const char *line) { return host_cmd_checked(&S, line, T); }
 
-static void ok(const char *line, const char *want)
-{
-    char *r = cmd(line);
-    ck_assert_str_eq(r, want);
-    free(r);
-}
+static void ok(const char *line, const char *want) { host_ok(&S, line, want, T); }
 
 /* The next bytes on the PTY are exactly `want` (URCs). */
 static void urcs(const char *want)
@@ -315,20 +306,12 @@ static int package_server_start(void)
 {
     snprintf(www, sizeof www, "/tmp/sarasim-www-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(www));
-    char cmdline[512];
-    snprintf(cmdline, sizeof cmdline,
-             "%s create --kind delta --product SARA-R510M8S-01B --from '%s' --to '%s' --size 100000 -o %s/delta.bin "
-             "> /dev/null",
-             SARASIM_PKG_BIN, PKG_FROM, PKG_TO, www);
-    ck_assert_int_eq(system(cmdline), 0);
-    int port = peer_free_port_pair();
-    ck_assert_int_gt(port, 0);
-    char listen[32];
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-    const char *const argv[] = { "busybox", "httpd", "-f", "-p", listen, "-h", www, NULL };
-    httpd = peer_spawn(argv, NULL);
-    ck_assert_int_gt(httpd, 0);
-    ck_assert_int_eq(peer_wait_tcp_listening(port, T), 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s/delta.bin", www);
+    ck_assert_int_eq(peer_package_create(path, "delta", PKG_FROM, PKG_TO, 100000), 0);
+    int port;
+    httpd = peer_httpd_start(www, &port, T);
+    ck_assert_msg(httpd > 0, "busybox httpd did not start");
     return port;
 }
 
